@@ -1,0 +1,318 @@
+"""The ``ledger`` command: parse, call the Python API, print. No domain rules here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import orjson
+from tabulate import tabulate
+from tqdm import tqdm
+
+from commands.generate import generate_events
+from commands.importer import detect_format, import_events
+from ledger.api import Ledger
+from ledger.config import load_config
+from ledger.errors import ExitCode, LedgerError
+from ledger.events import EVENT_TYPES
+from ledger.recorded import RecordedEvent
+from ledger.timeutil import format_utc, parse_time_text
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LedgerContext:
+    """What every command needs: the database URL and configuration, and a lazily opened ledger."""
+
+    def __init__(self, db: str | None, config_path: str | None):
+        self.db = db
+        self.config_path = config_path
+        self._ledger: Ledger | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        """Open the ledger on first use."""
+        if self._ledger is None:
+            self._ledger = Ledger(self.db, config=load_config(self.config_path))
+        return self._ledger
+
+    def close(self) -> None:
+        """Close the ledger if it was opened."""
+        if self._ledger is not None:
+            self._ledger.close()
+
+
+def handle_errors(command: F) -> F:
+    """Turn the ledger's errors into one line on stderr and their fixed exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except LedgerError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(int(error.exit_code))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def time_option(value: str | None, name: str) -> datetime | date | None:
+    """Parse a --at / --as-of style option, or fail as a usage error."""
+    if value is None:
+        return None
+    try:
+        return parse_time_text(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=name) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", envvar="LEDGER_DB", help="Database URL (default sqlite:///ledger.db). Env: LEDGER_DB.")
+@click.option("--config", "config_path", envvar="LEDGER_CONFIG", help="TOML configuration file (default ./ledger.toml if present).")
+@click.version_option(package_name="customer-ledger")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, config_path: str | None) -> None:
+    """Event-sourced customer-interaction ledger.
+
+    Every contact, purchase, refund, complaint step and survey answer is an
+    immutable event in its customer's stream.
+    """
+    ctx.obj = LedgerContext(db, config_path)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected key=value, got {pair!r}", param_hint="FIELDS")
+        target = data
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    return data
+
+
+@main.command()
+@click.argument("event_type", metavar="TYPE", type=click.Choice(list(EVENT_TYPES)))
+@click.argument("fields", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option("--customer", required=True, help="The customer's key (any string of yours).")
+@click.option("--at", "at", help="When it happened (ISO date or datetime; default now).")
+@click.option("--event-id", help="Idempotency key (default: generated).")
+@click.option("--source", help="Which service or file recorded it.")
+@click.option("--actor", help="Who recorded it.")
+@click.option("--correlation-id", help="Correlation id of the wider operation.")
+@click.option("--json", "json_data", help="The event's data as a JSON object (merged under KEY=VALUE pairs).")
+@click.pass_obj
+@handle_errors
+def append(
+    obj: LedgerContext,
+    event_type: str,
+    fields: tuple[str, ...],
+    customer: str,
+    at: str | None,
+    event_id: str | None,
+    source: str | None,
+    actor: str | None,
+    correlation_id: str | None,
+    json_data: str | None,
+) -> None:
+    """Append one event to a customer's stream.
+
+    Example:
+
+        ledger append purchase --customer C-1 --at 2024-05-01 order_id=O-1 amount=19.90 currency=EUR
+    """
+    data: dict[str, Any] = {}
+    if json_data is not None:
+        try:
+            data = json.loads(json_data)
+        except json.JSONDecodeError as error:
+            raise click.BadParameter(f"not valid JSON: {error}", param_hint="--json") from None
+        if not isinstance(data, dict):
+            raise click.BadParameter("expected a JSON object", param_hint="--json")
+    data.update(_parse_assignments(fields))
+    receipt = obj.ledger.append(
+        event_type,
+        customer,
+        data,
+        occurred_at=time_option(at, "--at"),
+        event_id=event_id,
+        source=source,
+        actor=actor,
+        correlation_id=correlation_id,
+    )
+    status = "duplicate, already stored" if receipt.duplicate else "stored"
+    click.echo(f"{receipt.event_id} at position {receipt.position} ({status})")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name (.csv), else jsonl.")
+@click.option("--type", "csv_type", type=click.Choice(list(EVENT_TYPES)), help="Event type of every row of a CSV file without a 'type' column.")
+@click.option("--strict", is_flag=True, help="Store nothing at all unless every line is valid.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000), help="Events per transaction.")
+@click.pass_obj
+@handle_errors
+def import_(obj: LedgerContext, file: str, file_format: str | None, csv_type: str | None, strict: bool, batch_size: int) -> None:
+    """Import events from a JSON Lines or CSV file (- for stdin).
+
+    Each invalid line is reported as FILE:LINE: field: reason and stores
+    nothing; the command exits 1 if any line was rejected. Re-importing the
+    same file stores nothing new.
+
+    Example:
+
+        ledger import events.jsonl
+
+        ledger import --type purchase purchases.csv
+    """
+    name = "<stdin>" if file == "-" else file
+    try:
+        source = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        raise click.BadParameter(str(error.strerror), param_hint="FILE") from None
+    total = None if file == "-" else os.path.getsize(file)
+    with source, tqdm(total=total, unit="B", unit_scale=True, desc="import", file=sys.stderr, disable=None) as bar:
+        summary = import_events(
+            obj.ledger,
+            _counting(source, bar),
+            file_format=file_format or detect_format(name),  # type: ignore[arg-type]
+            csv_type=csv_type,
+            strict=strict,
+            batch_size=batch_size,
+        )
+    for problem in summary.problems:
+        click.echo(f"{name}:{problem.line}: {problem.message}", err=True)
+    nothing = " (strict: nothing stored)" if strict and summary.problems else ""
+    click.echo(f"stored {summary.stored}, duplicates {summary.duplicates}, rejected {summary.rejected}{nothing}", err=True)
+    if summary.problems:
+        sys.exit(int(ExitCode.DATA_ERROR))
+
+
+class _CountingReader:
+    """A binary line reader that advances a progress bar by the bytes it reads."""
+
+    def __init__(self, source: Any, bar: tqdm):
+        self.source = source
+        self.bar = bar
+
+    def __iter__(self) -> Any:
+        for line in self.source:
+            self.bar.update(len(line))
+            yield line
+
+    def read(self, size: int = -1) -> bytes:
+        chunk: bytes = self.source.read(size)
+        self.bar.update(len(chunk))
+        return chunk
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.source.closed)
+
+
+def _counting(source: Any, bar: tqdm) -> Any:
+    return _CountingReader(source, bar) if not bar.disable else source
+
+
+@main.command()
+@click.argument("customer")
+@click.option("--as-of", help="Only events that occurred on or before this date or time.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+@handle_errors
+def timeline(obj: LedgerContext, customer: str, as_of: str | None, as_json: bool) -> None:
+    """Show a customer's events in order, with envelope and data.
+
+    Example:
+
+        ledger timeline C-000001 --as-of 2024-12-31
+    """
+    events = obj.ledger.timeline(customer, as_of=time_option(as_of, "--as-of"))
+    _print_events(events, as_json)
+
+
+@main.command()
+@click.option("--after", default=0, show_default=True, type=click.IntRange(min=0), help="Start after this log position.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000), help="At most this many events.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+@handle_errors
+def log(obj: LedgerContext, after: int, limit: int, as_json: bool) -> None:
+    """Show the global log in commit order, with positions.
+
+    Example:
+
+        ledger log --after 1000 --limit 50 --json
+    """
+    _print_events(obj.ledger.log(after=after, limit=limit), as_json)
+
+
+def _summary(event: RecordedEvent) -> str:
+    data = event.data.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    return " ".join(f"{k}={v}" for k, v in data.items())
+
+
+def _print_events(events: list[RecordedEvent], as_json: bool) -> None:
+    if as_json:
+        out = sys.stdout.buffer
+        for event in events:
+            out.write(orjson.dumps(event.to_json_dict()) + b"\n")
+        out.flush()
+        return
+    rows = [(e.position, format_utc(e.occurred_at), e.customer, e.type, _summary(e)) for e in events]
+    click.echo(tabulate(rows, headers=["position", "occurred_at", "customer", "type", "data"], tablefmt="simple"))
+
+
+@main.command()
+@click.option("--customers", default=100, show_default=True, type=click.IntRange(min=1), help="How many customers.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Random seed (same seed, same output).")
+@click.option("--from", "start", default="2021-01-01", show_default=True, help="First day of the generated history.")
+@click.option("--to", "end", default=None, help="Last day (default today).")
+def generate(customers: int, seed: int, start: str, end: str | None) -> None:
+    """Write realistic sample events as JSON Lines to stdout.
+
+    Example:
+
+        ledger generate --customers 1000 --seed 7 > sample.jsonl
+    """
+    first = _date_option(start, "--from")
+    last = _date_option(end, "--to") if end else date.today()
+    if first > last:
+        raise click.BadParameter(f"{first} is after {last}", param_hint="--from")
+    out = sys.stdout.buffer
+    for line in generate_events(customers, seed, first, last):
+        out.write(orjson.dumps(line) + b"\n")
+    out.flush()
+
+
+def _date_option(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date: {value!r}", param_hint=name) from None
+
+
+# --- projections commands (issue 3) ---
+
+# --- audit commands (issue 4) ---
+
+
+if __name__ == "__main__":
+    main()

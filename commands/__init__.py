@@ -1,0 +1,1 @@
+"""The write side: input models, domain rules and handlers shared by every entry point."""

@@ -1,0 +1,76 @@
+"""Append handler: deduplicate by event_id, check rules, record, one transaction per batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from commands.rules import check_event
+from ledger.errors import InvalidEventError, RuleViolationError
+from ledger.recorded import NewEvent, RecordedEvent
+from ledger.store import WriteTransaction
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An event of a batch that was not stored, and why."""
+
+    index: int
+    event_id: str
+    error: InvalidEventError
+
+
+@dataclass(slots=True)
+class AppendResult:
+    """What became of a batch: stored events, skipped duplicates, rejected events."""
+
+    stored: list[RecordedEvent] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def extend(self, other: AppendResult) -> None:
+        """Add another batch's outcome to this one."""
+        self.stored.extend(other.stored)
+        self.duplicates.extend(other.duplicates)
+        self.rejected.extend(other.rejected)
+
+
+class BatchRejectedError(InvalidEventError):
+    """A strict batch had an event that broke a rule, so none of it was stored."""
+
+    def __init__(self, rejection: Rejection):
+        self.rejection = rejection
+        super().__init__(rejection.error.problems)
+
+
+def append_batch(transaction: WriteTransaction, events: list[NewEvent], *, strict: bool = False) -> AppendResult:
+    """Append events in order within an open write transaction.
+
+    A duplicate event_id (already stored, or earlier in the batch) is skipped.
+    An event that breaks a rule is rejected alone, or, when strict, raises
+    BatchRejectedError so that the caller's transaction stores nothing.
+    """
+    result = AppendResult()
+    stored_ids = transaction.existing_event_ids(e.event_id for e in events)
+    fresh: list[tuple[int, NewEvent]] = []
+    for index, event in enumerate(events):
+        if event.event_id in stored_ids:
+            result.duplicates.append(event.event_id)
+        else:
+            stored_ids.add(event.event_id)
+            fresh.append((index, event))
+    transaction.load(event for _, event in fresh)
+    accepted: list[NewEvent] = []
+    for index, event in fresh:
+        state = transaction.streams[event.customer]
+        try:
+            data = check_event(state, event.data)
+        except RuleViolationError as error:
+            rejection = Rejection(index, event.event_id, error)
+            if strict:
+                raise BatchRejectedError(rejection) from None
+            result.rejected.append(rejection)
+            continue
+        state.apply(data)
+        accepted.append(event if data is event.data else replace(event, data=data))
+    result.stored = transaction.record(accepted)
+    return result

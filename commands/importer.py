@@ -1,0 +1,209 @@
+"""Import events from JSON Lines or CSV files, batch by batch, idempotently."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
+
+import orjson
+
+from commands.append import AppendResult, BatchRejectedError, append_batch
+from commands.inputs import EventInput
+from ledger.api import Ledger
+from ledger.errors import InvalidEventError
+from ledger.events import EVENT_TYPES
+from ledger.recorded import NewEvent
+
+BATCH_SIZE = 1000
+ENVELOPE_COLUMNS = frozenset(EventInput.model_fields) - {"data"}
+# Lines without an event_id get one derived from their content, so that
+# importing the same file twice stores nothing new.
+IMPORT_NAMESPACE = uuid.UUID("a3b0f0d4-5c1e-4f4e-8f7a-2d9c6e1b7a10")
+
+FileFormat = Literal["jsonl", "csv"]
+
+
+@dataclass(frozen=True, slots=True)
+class LineProblem:
+    """One rejected line and why, printed as ``FILE:LINE: field: reason``."""
+
+    line: int
+    message: str
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """Counts of an import, with each rejected line."""
+
+    stored: int = 0
+    duplicates: int = 0
+    problems: list[LineProblem] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """Return how many lines were not stored because they were invalid."""
+        return len(self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int
+    raw: dict[str, Any] | None
+    problem: str | None = None
+
+
+def detect_format(name: str) -> FileFormat:
+    """Guess the format from a file name (``-`` and unknown endings mean JSON Lines)."""
+    return "csv" if name.lower().endswith(".csv") else "jsonl"
+
+
+def import_events(
+    ledger: Ledger,
+    source: IO[bytes],
+    *,
+    file_format: FileFormat = "jsonl",
+    csv_type: str | None = None,
+    strict: bool = False,
+    batch_size: int = BATCH_SIZE,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import every line of source; invalid lines are reported and store nothing.
+
+    Without strict, each batch is its own transaction. With strict, the whole
+    file is one transaction that is rolled back if any line is rejected.
+    """
+    lines = _read_csv(source, csv_type) if file_format == "csv" else _read_jsonl(source)
+    summary = ImportSummary()
+    if strict:
+        try:
+            with ledger.store.write() as transaction:
+                for batch in _batches(ledger, lines, summary, batch_size, on_progress):
+                    if not summary.problems:
+                        _apply(transaction, batch, summary, strict=True)
+                if summary.problems:
+                    raise _Rollback
+        except _Rollback:
+            summary.stored = summary.duplicates = 0
+        return summary
+    for batch in _batches(ledger, lines, summary, batch_size, on_progress):
+        with ledger.store.write() as transaction:
+            _apply(transaction, batch, summary, strict=False)
+    return summary
+
+
+class _Rollback(Exception):
+    """Raised inside a strict import's transaction to store nothing."""
+
+
+def _apply(transaction: Any, batch: list[tuple[int, NewEvent]], summary: ImportSummary, *, strict: bool) -> None:
+    try:
+        result: AppendResult = append_batch(transaction, [event for _, event in batch], strict=strict)
+    except BatchRejectedError as error:
+        summary.problems.append(LineProblem(batch[error.rejection.index][0], str(error)))
+        return
+    summary.stored += len(result.stored)
+    summary.duplicates += len(result.duplicates)
+    for rejection in result.rejected:
+        summary.problems.append(LineProblem(batch[rejection.index][0], str(rejection.error)))
+
+
+def _batches(
+    ledger: Ledger,
+    lines: Iterator[_Line],
+    summary: ImportSummary,
+    batch_size: int,
+    on_progress: Callable[[int], None] | None,
+) -> Iterator[list[tuple[int, NewEvent]]]:
+    batch: list[tuple[int, NewEvent]] = []
+    for line in lines:
+        if on_progress is not None:
+            on_progress(line.number)
+        if line.raw is None:
+            summary.problems.append(LineProblem(line.number, line.problem or "unreadable line"))
+            continue
+        try:
+            event = ledger.parse(line.raw, require_time=True, default_event_id=_content_event_id(line.raw))
+        except InvalidEventError as error:
+            summary.problems.append(LineProblem(line.number, str(error)))
+            continue
+        batch.append((line.number, event))
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _content_event_id(raw: dict[str, Any]) -> str:
+    content = {k: v for k, v in raw.items() if k != "event_id"}
+    try:
+        canonical = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(IMPORT_NAMESPACE, canonical.decode()))
+
+
+def _read_jsonl(source: IO[bytes]) -> Iterator[_Line]:
+    for number, raw_line in enumerate(source, start=1):
+        if not raw_line.strip():
+            continue
+        try:
+            text = raw_line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield _Line(number, None, f"not valid UTF-8 (byte {error.start})")
+            continue
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            yield _Line(number, None, f"not valid JSON: {error}")
+            continue
+        if not isinstance(value, dict):
+            yield _Line(number, None, f"expected a JSON object, got {type(value).__name__}")
+            continue
+        yield _Line(number, value)
+
+
+def _read_csv(source: IO[bytes], csv_type: str | None) -> Iterator[_Line]:
+    text = io.TextIOWrapper(source, encoding="utf-8", newline="")
+    try:
+        reader = csv.DictReader(text)
+        header = reader.fieldnames or []
+        if csv_type is None and "type" not in header:
+            yield _Line(1, None, f"type: no 'type' column; name the type with --type ({', '.join(EVENT_TYPES)})")
+            return
+        for row in reader:
+            yield _Line(reader.line_num, _csv_row_to_event(row, csv_type))
+    except UnicodeDecodeError as error:
+        yield _Line(reader.line_num + 1 if "reader" in locals() else 1, None, f"not valid UTF-8 (byte {error.start})")
+    except csv.Error as error:
+        yield _Line(reader.line_num, None, f"malformed CSV: {error}")
+    finally:
+        text.detach()
+
+
+def _csv_row_to_event(row: dict[str | None, Any], csv_type: str | None) -> dict[str, Any]:
+    event: dict[str, Any] = {"data": {}}
+    if csv_type is not None:
+        event["type"] = csv_type
+    for column, value in row.items():
+        if column is None:  # more cells than header columns
+            event.setdefault("data", {})["<extra cells>"] = value
+            continue
+        if value is None or value == "":
+            continue
+        name = column.strip()
+        if name in ENVELOPE_COLUMNS and not (name == "type" and csv_type is not None and value == csv_type):
+            event[name] = value
+            continue
+        name = name.removeprefix("data.")
+        target = event["data"]
+        # Dotted names fill mappings: attributes.tier=gold -> {"attributes": {"tier": "gold"}}.
+        *parents, leaf = name.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    return event

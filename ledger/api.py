@@ -1,0 +1,136 @@
+"""The Python API services import: ``Ledger``, opened on a database URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from commands.append import AppendResult, Rejection, append_batch
+from commands.inputs import EventInput, parse_event
+from ledger.config import LedgerConfig, load_config
+from ledger.errors import CustomerNotFoundError, InvalidEventError
+from ledger.recorded import NewEvent, RecordedEvent
+from ledger.store import EventStore
+from ledger.timeutil import end_of_day_utc, to_utc
+
+DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The outcome of one append: where the event is, and whether it was already there."""
+
+    event_id: str
+    position: int
+    duplicate: bool
+
+
+class Ledger:
+    """An event ledger of customer interactions on one database.
+
+    Example::
+
+        with Ledger("sqlite:///ledger.db") as ledger:
+            ledger.append("purchase", "C-1", {"order_id": "O-1", "amount": "19.90"}, occurred_at="2024-05-01")
+    """
+
+    def __init__(self, url: str | None = None, *, config: LedgerConfig | None = None):
+        self.config = config or load_config()
+        self.url = url or os.environ.get("LEDGER_DB") or DEFAULT_DATABASE_URL
+        self.store = EventStore(self.url, sqlite_synchronous=self.config.ledger.sqlite_synchronous)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def parse(self, raw: dict[str, Any] | EventInput, *, require_time: bool = False, default_event_id: str | None = None) -> NewEvent:
+        """Validate one event in wire format against the configuration (timezone, currency, clock)."""
+        return parse_event(
+            raw, self.config.ledger, datetime.now(UTC), require_time=require_time, default_event_id=default_event_id
+        )
+
+    def append(
+        self,
+        type: str,
+        customer: str,
+        data: dict[str, Any] | None = None,
+        *,
+        occurred_at: datetime | date | str | None = None,
+        event_id: str | None = None,
+        source: str | None = None,
+        actor: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Receipt:
+        """Append one event in its own durable transaction; a known event_id is reported as a duplicate."""
+        raw = {
+            "type": type,
+            "customer": customer,
+            "occurred_at": occurred_at,
+            "event_id": event_id,
+            "source": source,
+            "actor": actor,
+            "correlation_id": correlation_id,
+            "data": data or {},
+        }
+        event = self.parse(raw)
+        with self.store.write() as transaction:
+            result = append_batch(transaction, [event], strict=True)
+        if result.stored:
+            return Receipt(event.event_id, result.stored[0].position, duplicate=False)
+        return Receipt(event.event_id, self.store.position_of(event.event_id), duplicate=True)
+
+    def append_many(self, events: Iterable[dict[str, Any] | EventInput | NewEvent], *, strict: bool = False) -> AppendResult:
+        """Append a batch in one transaction.
+
+        Invalid events and rule violations are rejected one by one (listed in
+        the result), or, when strict, the first one raises and nothing is stored.
+        """
+        parsed: list[NewEvent] = []
+        invalid: list[Rejection] = []
+        for index, raw in enumerate(events):
+            if isinstance(raw, NewEvent):
+                parsed.append(raw)
+                continue
+            try:
+                parsed.append(self.parse(raw))
+            except InvalidEventError as error:
+                if strict:
+                    raise
+                invalid.append(Rejection(index, _event_id_of(raw), error))
+        positions = [i for i in range(len(parsed) + len(invalid)) if i not in {r.index for r in invalid}]
+        with self.store.write() as transaction:
+            result = append_batch(transaction, parsed, strict=strict)
+        # Report indexes of the caller's list, not of the valid subset.
+        result.rejected = sorted(
+            invalid + [Rejection(positions[r.index], r.event_id, r.error) for r in result.rejected], key=lambda r: r.index
+        )
+        return result
+
+    def timeline(self, customer: str, *, as_of: datetime | date | str | None = None) -> list[RecordedEvent]:
+        """Return a customer's events in stream order, optionally only those that occurred by as_of."""
+        events = self.store.stream(customer)
+        if not events:
+            raise CustomerNotFoundError(customer)
+        if as_of is not None:
+            bound = end_of_day_utc(as_of) if isinstance(as_of, date) and not isinstance(as_of, datetime) else to_utc(as_of, self.config.ledger.tz)
+            events = [e for e in events if e.occurred_at <= bound]
+        return events
+
+    def log(self, *, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
+        """Return the global log after a position, in commit order."""
+        return self.store.log(after=after, limit=limit)
+
+
+def _event_id_of(raw: Any) -> str:
+    if isinstance(raw, dict):
+        return str(raw.get("event_id") or "")
+    return str(getattr(raw, "event_id", "") or "")

@@ -1,0 +1,69 @@
+"""Ledger configuration: a TOML file, overridden by environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ledger.errors import ConfigurationError
+from ledger.events import CurrencyCode
+from ledger.timeutil import load_timezone
+
+DEFAULT_CONFIG_FILE = "ledger.toml"
+
+
+class LedgerSettings(BaseModel):
+    """The ``[ledger]`` table: defaults applied to incoming events and storage durability."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = "UTC"
+    currency: CurrencyCode = "EUR"
+    # NORMAL survives a process crash; FULL also survives power loss, about 3x slower per commit.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+
+    @property
+    def tz(self) -> tzinfo:
+        """Return the timezone in which naive timestamps are read."""
+        return load_timezone(self.timezone)
+
+
+class LedgerConfig(BaseModel):
+    """Everything configurable, one table per area."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
+
+
+def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> LedgerConfig:
+    """Load the TOML file (explicit path, $LEDGER_CONFIG, or ./ledger.toml if present) and env overrides."""
+    environ = dict(os.environ) if environ is None else environ
+    explicit = path or environ.get("LEDGER_CONFIG")
+    file = Path(explicit) if explicit else Path(DEFAULT_CONFIG_FILE)
+    raw: dict[str, Any] = {}
+    if explicit or file.exists():
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigurationError(f"{file}: configuration file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigurationError(f"{file}: not valid TOML: {error}") from None
+    settings = dict(raw.get("ledger", {}))
+    for key in ("timezone", "currency", "sqlite_synchronous"):
+        if f"LEDGER_{key.upper()}" in environ:
+            settings[key] = environ[f"LEDGER_{key.upper()}"]
+    raw["ledger"] = settings
+    try:
+        config = LedgerConfig.model_validate(raw)
+        config.ledger.tz  # noqa: B018  (fail now on an unknown timezone, not at the first event)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigurationError(f"{file}: {where}: {first['msg']}") from None
+    return config

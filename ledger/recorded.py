@@ -1,0 +1,190 @@
+"""Recorded events: the envelope plus data, their stored encoding and their hash."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+import orjson
+from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic, resolve_topic
+
+from ledger.events import EVENT_TYPES, EventData
+from ledger.timeutil import format_utc
+
+# Customer keys map to stream ids without a lookup; never change this namespace.
+CUSTOMER_NAMESPACE = UUID("6f1c1a52-1d0b-4c8e-9a3e-0c6a2b1d9e47")
+GENESIS_HASH = "0" * 64
+TOPIC_BY_TYPE = {wire_name: get_topic(cls) for wire_name, cls in EVENT_TYPES.items()}
+
+
+def stream_id_for(customer: str) -> UUID:
+    """Return the stream id of a customer key (deterministic, so services need no lookup)."""
+    return uuid5(CUSTOMER_NAMESPACE, customer)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """One immutable event as the ledger holds it."""
+
+    position: int
+    stream_id: UUID
+    version: int
+    event_id: str
+    customer: str
+    occurred_at: datetime
+    recorded_at: datetime
+    source: str | None
+    actor: str | None
+    correlation_id: str | None
+    data: EventData
+    prev_hash: str
+    hash: str
+
+    @property
+    def type(self) -> str:
+        """Return the event's wire name, e.g. ``purchase``."""
+        return self.data.wire_name
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return the event as the JSON object printed by ``timeline`` and ``log``."""
+        return {
+            "position": self.position,
+            "version": self.version,
+            "type": self.type,
+            "event_id": self.event_id,
+            "customer": self.customer,
+            "occurred_at": format_utc(self.occurred_at),
+            "recorded_at": format_utc(self.recorded_at),
+            "source": self.source,
+            "actor": self.actor,
+            "correlation_id": self.correlation_id,
+            "data": self.data.model_dump(mode="json", exclude_none=True),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+def stored_state(
+    *,
+    event_id: str,
+    customer: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    source: str | None,
+    actor: str | None,
+    correlation_id: str | None,
+    data: EventData,
+    prev_hash: str,
+) -> dict[str, Any]:
+    """Return the JSON-ready state of an event, without its hash."""
+    state: dict[str, Any] = {
+        "event_id": event_id,
+        "customer": customer,
+        "occurred_at": format_utc(occurred_at),
+        "recorded_at": format_utc(recorded_at),
+        "source": source,
+        "actor": actor,
+        "correlation_id": correlation_id,
+        "type": data.wire_name,
+        "data": data.model_dump(mode="json", exclude_none=True),
+        "prev_hash": prev_hash,
+    }
+    if data.class_version > 1:
+        state["class_version"] = data.class_version
+    return state
+
+
+def content_hash(stream_id: UUID, version: int, state: dict[str, Any]) -> str:
+    """Hash an event's canonical content: its stream, version and state minus the hash.
+
+    Canonical encoding: UTF-8 JSON with keys sorted and no whitespace (orjson
+    with OPT_SORT_KEYS), of the stored state plus ``stream`` and ``version``.
+    """
+    content = {k: v for k, v in state.items() if k != "hash"}
+    content["stream"] = str(stream_id)
+    content["version"] = version
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class OrjsonTranscoder(Transcoder):
+    """Encode stored state as compact JSON; values are already JSON-native."""
+
+    def encode(self, obj: Any) -> bytes:
+        """Encode a JSON-native object."""
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        """Decode stored JSON."""
+        return orjson.loads(data)
+
+
+class LedgerMapper(Mapper[UUID]):
+    """Map ``RecordedEvent`` objects to the library's stored events and back, upcasting old versions."""
+
+    def __init__(self) -> None:
+        super().__init__(transcoder=OrjsonTranscoder())
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        """Encode a recorded event as the library's ``StoredEvent``."""
+        event: RecordedEvent = domain_event
+        state = stored_state(
+            event_id=event.event_id,
+            customer=event.customer,
+            occurred_at=event.occurred_at,
+            recorded_at=event.recorded_at,
+            source=event.source,
+            actor=event.actor,
+            correlation_id=event.correlation_id,
+            data=event.data,
+            prev_hash=event.prev_hash,
+        )
+        state["hash"] = event.hash
+        return StoredEvent(
+            originator_id=event.stream_id,
+            originator_version=event.version,
+            topic=get_topic(type(event.data)),
+            state=self.transcoder.encode(state),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        """Decode a stored event (a ``Notification`` carries its log position)."""
+        state = self.transcoder.decode(stored_event.state)
+        data_cls: type[EventData] = resolve_topic(stored_event.topic)
+        data = state["data"]
+        from_version = state.get("class_version", 1)
+        while from_version < data_cls.class_version:
+            getattr(data_cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
+            from_version += 1
+        stream_id = stored_event.originator_id
+        return RecordedEvent(
+            position=stored_event.id if isinstance(stored_event, Notification) else 0,
+            stream_id=stream_id if isinstance(stream_id, UUID) else UUID(stream_id),
+            version=stored_event.originator_version,
+            event_id=state["event_id"],
+            customer=state["customer"],
+            occurred_at=datetime.fromisoformat(state["occurred_at"]),
+            recorded_at=datetime.fromisoformat(state["recorded_at"]),
+            source=state["source"],
+            actor=state["actor"],
+            correlation_id=state["correlation_id"],
+            data=data_cls.model_validate(data),
+            prev_hash=state["prev_hash"],
+            hash=state["hash"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """A validated event about to be appended: everything but what the ledger assigns."""
+
+    event_id: str
+    customer: str
+    occurred_at: datetime
+    source: str | None
+    actor: str | None
+    correlation_id: str | None
+    data: EventData

@@ -1,0 +1,386 @@
+"""The event store: the library's events table and notification log, plus the
+small tables that make appends cheap (stream heads, order balances, complaint
+states, the event_id index), all written in one transaction per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from ledger.errors import DatabaseUnavailableError
+from ledger.events import ComplaintFiled, ComplaintReopened, ComplaintResolved, ComplaintResponded, PurchaseRecorded, RefundIssued
+from ledger.persistence import LedgerApplication
+from ledger.recorded import TOPIC_BY_TYPE, NewEvent, RecordedEvent, content_hash, stored_state, stream_id_for
+from ledger.stream import ComplaintStatus, OrderBalance, StreamState
+
+metadata = MetaData()
+
+streams_table = Table(
+    "ledger_streams",
+    metadata,
+    Column("stream_id", Uuid, primary_key=True),
+    Column("customer", Text, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)
+event_ids_table = Table(
+    "ledger_event_ids",
+    metadata,
+    Column("event_id", String(200), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+orders_table = Table(
+    "ledger_orders",
+    metadata,
+    Column("stream_id", Uuid, primary_key=True),
+    Column("order_id", String(200), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("paid_minor", BigInteger, nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
+)
+complaints_table = Table(
+    "ledger_complaints",
+    metadata,
+    Column("stream_id", Uuid, primary_key=True),
+    Column("complaint_id", String(200), primary_key=True),
+    Column("status", String(16), nullable=False),
+)
+
+# Keeps every IN (...) list well under SQLite's bound-parameter limit.
+IN_CHUNK = 500
+COMPLAINT_EVENTS = (ComplaintFiled, ComplaintResponded, ComplaintResolved, ComplaintReopened)
+
+
+def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class EventStore:
+    """Customer streams on top of the eventsourcing library's SQLAlchemy recorder."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL"):
+        try:
+            self.application = LedgerApplication(
+                env={
+                    "PERSISTENCE_MODULE": "ledger.persistence:LedgerFactory",
+                    "SQLALCHEMY_URL": url,
+                    "SQLITE_SYNCHRONOUS": sqlite_synchronous,
+                }
+            )
+            self.recorder = self.application.recorder
+            engine = self.recorder.datastore.engine  # type: ignore[attr-defined]
+            assert isinstance(engine, Engine)
+            self.engine = engine
+            metadata.create_all(engine)
+        except Exception as error:  # the library wraps driver errors in several ways
+            raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {_first_line(error)}") from None
+        self.events_table: Table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        self.mapper = self.application.mapper
+        self.is_postgres = engine.dialect.name == "postgresql"
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[WriteTransaction]:
+        """Open the single write transaction of a batch, holding the log's write lock."""
+        connection = self.engine.connect()
+        try:
+            if not self.is_postgres:
+                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+            with connection.begin():
+                if self.is_postgres:
+                    # Serialise writers, as the library does, so that positions grow in commit order.
+                    connection.execute(text(f"LOCK TABLE {self.events_table.name} IN EXCLUSIVE MODE"))
+                transaction = WriteTransaction(self, connection)
+                yield transaction
+                if self.is_postgres and transaction.recorded:
+                    connection.execute(text(f"NOTIFY {self.recorder.channel_name}"))  # type: ignore[attr-defined]
+        except OperationalError as error:
+            raise DatabaseUnavailableError(f"database write failed: {_first_line(error)}") from None
+        finally:
+            connection.close()
+
+    def stream(self, customer: str) -> list[RecordedEvent]:
+        """Return a customer's events in stream order (empty if the customer is unknown)."""
+        table = self.events_table
+        query = (
+            select(table.c.id, table.c.originator_id, table.c.originator_version, table.c.topic, table.c.state)
+            .where(table.c.originator_id == stream_id_for(customer))
+            .order_by(table.c.originator_version)
+        )
+        return self._decode(query)
+
+    def log(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """Return up to limit events of the global log after a position, in log order."""
+        table = self.events_table
+        query = (
+            select(table.c.id, table.c.originator_id, table.c.originator_version, table.c.topic, table.c.state)
+            .where(table.c.id > after)
+            .order_by(table.c.id)
+            .limit(limit)
+        )
+        return self._decode(query)
+
+    def max_position(self) -> int:
+        """Return the position of the newest event in the log (0 when empty)."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.coalesce(func.max(self.events_table.c.id), 0))).scalar_one()
+
+    def position_of(self, event_id: str) -> int:
+        """Return the log position of a stored event_id."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(event_ids_table.c.position).where(event_ids_table.c.event_id == event_id)
+            ).scalar_one()
+
+    def _decode(self, query: Any) -> list[RecordedEvent]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            self.mapper.to_domain_event(
+                Notification(id=row[0], originator_id=row[1], originator_version=row[2], topic=row[3], state=bytes(row[4]))
+            )
+            for row in rows
+        ]
+
+
+class WriteTransaction:
+    """Loads the stream state a batch needs and records its events, inside one transaction."""
+
+    def __init__(self, store: EventStore, connection: Connection):
+        self.store = store
+        self.connection = connection
+        self.streams: dict[str, StreamState] = {}
+        self._persisted_streams: set[str] = set()
+        self._looked_up_orders: set[tuple[str, str]] = set()
+        self._looked_up_complaints: set[tuple[str, str]] = set()
+        self.recorded = 0
+
+    def existing_event_ids(self, event_ids: Iterable[str]) -> set[str]:
+        """Return which of these event ids are already stored."""
+        found: set[str] = set()
+        column = event_ids_table.c.event_id
+        for chunk in _chunks(list(set(event_ids))):
+            found.update(self.connection.execute(select(column).where(column.in_(chunk))).scalars())
+        return found
+
+    def load(self, events: Iterable[NewEvent]) -> None:
+        """Load the stream heads, orders and complaints these events touch (once per transaction)."""
+        events = list(events)
+        new_customers = list({e.customer for e in events if e.customer not in self.streams})
+        for chunk in _chunks(new_customers):
+            ids = {stream_id_for(c): c for c in chunk}
+            rows = self.connection.execute(
+                select(streams_table.c.stream_id, streams_table.c.version, streams_table.c.last_hash).where(
+                    streams_table.c.stream_id.in_(list(ids))
+                )
+            )
+            for stream_id, version, last_hash in rows:
+                self.streams[ids[stream_id]] = StreamState(stream_id, ids[stream_id], version, last_hash)
+                self._persisted_streams.add(ids[stream_id])
+            for stream_id, customer in ids.items():
+                self.streams.setdefault(customer, StreamState(stream_id, customer))
+        order_keys = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
+        self._load_orders(order_keys - self._looked_up_orders)
+        complaint_keys = {(e.customer, e.data.complaint_id) for e in events if isinstance(e.data, COMPLAINT_EVENTS)}
+        self._load_complaints(complaint_keys - self._looked_up_complaints)
+
+    def _load_orders(self, keys: set[tuple[str, str]]) -> None:
+        self._looked_up_orders |= keys
+        table = orders_table
+        for chunk in _chunks(sorted(keys)):
+            by_stream = {self.streams[c].stream_id: self.streams[c] for c, _ in chunk}
+            rows = self.connection.execute(
+                select(table.c.stream_id, table.c.order_id, table.c.currency, table.c.paid_minor, table.c.refunded_minor).where(
+                    table.c.stream_id.in_(list(by_stream)), table.c.order_id.in_({o for _, o in chunk})
+                )
+            )
+            for stream_id, order_id, currency, paid, refunded in rows:
+                state = by_stream[stream_id]
+                if (state.customer, order_id) in keys:
+                    state.orders[order_id] = OrderBalance(currency, paid, refunded)
+
+    def _load_complaints(self, keys: set[tuple[str, str]]) -> None:
+        self._looked_up_complaints |= keys
+        table = complaints_table
+        for chunk in _chunks(sorted(keys)):
+            by_stream = {self.streams[c].stream_id: self.streams[c] for c, _ in chunk}
+            rows = self.connection.execute(
+                select(table.c.stream_id, table.c.complaint_id, table.c.status).where(
+                    table.c.stream_id.in_(list(by_stream)), table.c.complaint_id.in_({k for _, k in chunk})
+                )
+            )
+            for stream_id, complaint_id, status in rows:
+                state = by_stream[stream_id]
+                if (state.customer, complaint_id) in keys:
+                    state.complaints[complaint_id] = ComplaintStatus(status)
+
+    def record(self, events: list[NewEvent]) -> list[RecordedEvent]:
+        """Store events whose rules passed (their state already applied), chaining their hashes."""
+        if not events:
+            return []
+        store = self.store
+        position = self.connection.execute(select(func.coalesce(func.max(store.events_table.c.id), 0))).scalar_one()
+        recorded_at = datetime.now(UTC)
+        event_rows: list[dict[str, Any]] = []
+        recorded: list[RecordedEvent] = []
+        touched: dict[str, StreamState] = {}
+        for event in events:
+            state = self.streams[event.customer]
+            touched[event.customer] = state
+            position += 1
+            state.version += 1
+            stored = stored_state(
+                event_id=event.event_id,
+                customer=event.customer,
+                occurred_at=event.occurred_at,
+                recorded_at=recorded_at,
+                source=event.source,
+                actor=event.actor,
+                correlation_id=event.correlation_id,
+                data=event.data,
+                prev_hash=state.last_hash,
+            )
+            digest = content_hash(state.stream_id, state.version, stored)
+            stored["hash"] = digest
+            event_rows.append(
+                {
+                    "id": position,
+                    "originator_id": state.stream_id,
+                    "originator_version": state.version,
+                    "topic": TOPIC_BY_TYPE[event.data.wire_name],
+                    "state": store.mapper.transcoder.encode(stored),
+                }
+            )
+            recorded.append(
+                RecordedEvent(
+                    position=position,
+                    stream_id=state.stream_id,
+                    version=state.version,
+                    event_id=event.event_id,
+                    customer=event.customer,
+                    occurred_at=event.occurred_at,
+                    recorded_at=recorded_at,
+                    source=event.source,
+                    actor=event.actor,
+                    correlation_id=event.correlation_id,
+                    data=event.data,
+                    prev_hash=state.last_hash,
+                    hash=digest,
+                )
+            )
+            state.last_hash = digest
+        connection = self.connection
+        connection.execute(store.events_table.insert(), event_rows)
+        connection.execute(event_ids_table.insert(), [{"event_id": r.event_id, "position": r.position} for r in recorded])
+        self._save_streams(touched)
+        self._save_orders(events)
+        self._save_complaints(events)
+        self.recorded += len(recorded)
+        return recorded
+
+    def _save_streams(self, touched: dict[str, StreamState]) -> None:
+        rows = [
+            {"b_stream_id": s.stream_id, "customer": s.customer, "version": s.version, "last_hash": s.last_hash}
+            for s in touched.values()
+        ]
+        new = [r for r, c in zip(rows, touched, strict=True) if c not in self._persisted_streams]
+        old = [r for r, c in zip(rows, touched, strict=True) if c in self._persisted_streams]
+        if new:
+            self.connection.execute(
+                streams_table.insert(),
+                [{"stream_id": r["b_stream_id"], **{k: r[k] for k in ("customer", "version", "last_hash")}} for r in new],
+            )
+            self._persisted_streams.update(touched)
+        if old:
+            self.connection.execute(
+                streams_table.update()
+                .where(streams_table.c.stream_id == bindparam("b_stream_id"))
+                .values(version=bindparam("version"), last_hash=bindparam("last_hash")),
+                [{k: r[k] for k in ("b_stream_id", "version", "last_hash")} for r in old],
+            )
+
+    def _save_orders(self, events: list[NewEvent]) -> None:
+        keys = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
+        new: list[dict[str, Any]] = []
+        old: list[dict[str, Any]] = []
+        for customer, order_id in keys:
+            state = self.streams[customer]
+            order = state.orders[order_id]
+            row = {"b_stream_id": state.stream_id, "b_order_id": order_id, "paid_minor": order.paid_minor, "refunded_minor": order.refunded_minor}
+            if order.is_new:
+                new.append({"stream_id": state.stream_id, "order_id": order_id, "currency": order.currency, "paid_minor": order.paid_minor, "refunded_minor": order.refunded_minor})
+                order.is_new = False
+            else:
+                old.append(row)
+        if new:
+            self.connection.execute(orders_table.insert(), new)
+        if old:
+            self.connection.execute(
+                orders_table.update()
+                .where(orders_table.c.stream_id == bindparam("b_stream_id"), orders_table.c.order_id == bindparam("b_order_id"))
+                .values(paid_minor=bindparam("paid_minor"), refunded_minor=bindparam("refunded_minor")),
+                old,
+            )
+
+    def _save_complaints(self, events: list[NewEvent]) -> None:
+        keys = {(e.customer, e.data.complaint_id) for e in events if isinstance(e.data, ComplaintFiled | ComplaintResolved | ComplaintReopened)}
+        new: list[dict[str, Any]] = []
+        old: list[dict[str, Any]] = []
+        for customer, complaint_id in keys:
+            state = self.streams[customer]
+            status = state.complaints[complaint_id].value
+            if complaint_id in state.new_complaints:
+                new.append({"stream_id": state.stream_id, "complaint_id": complaint_id, "status": status})
+                state.new_complaints.discard(complaint_id)
+            else:
+                old.append({"b_stream_id": state.stream_id, "b_complaint_id": complaint_id, "status": status})
+        if new:
+            self.connection.execute(complaints_table.insert(), new)
+        if old:
+            self.connection.execute(
+                complaints_table.update()
+                .where(
+                    complaints_table.c.stream_id == bindparam("b_stream_id"),
+                    complaints_table.c.complaint_id == bindparam("b_complaint_id"),
+                )
+                .values(status=bindparam("status")),
+                old,
+            )
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid URL>"

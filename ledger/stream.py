@@ -1,0 +1,85 @@
+"""The compact state of a customer stream: what the rules need, kept up to date on append.
+
+Appends never replay a stream; they load this state for the customers, orders
+and complaints a batch touches and update it in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from ledger.currencies import MINOR_UNITS
+from ledger.events import (
+    ComplaintFiled,
+    ComplaintReopened,
+    ComplaintResolved,
+    EventData,
+    PurchaseRecorded,
+    RefundIssued,
+)
+from ledger.recorded import GENESIS_HASH
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """Convert an amount to an integer count of the currency's minor units (cents)."""
+    return int(amount.scaleb(MINOR_UNITS[currency]))
+
+
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(slots=True)
+class OrderBalance:
+    """Money paid and refunded on one order, in minor units of its currency."""
+
+    currency: str
+    paid_minor: int = 0
+    refunded_minor: int = 0
+    is_new: bool = False
+
+    @property
+    def unrefunded_minor(self) -> int:
+        """Return what may still be refunded."""
+        return self.paid_minor - self.refunded_minor
+
+
+@dataclass(slots=True)
+class StreamState:
+    """The head of one customer's stream and the parts of its state a batch touches."""
+
+    stream_id: UUID
+    customer: str
+    version: int = 0
+    last_hash: str = GENESIS_HASH
+    orders: dict[str, OrderBalance] = field(default_factory=dict)
+    complaints: dict[str, ComplaintStatus] = field(default_factory=dict)
+    new_complaints: set[str] = field(default_factory=set)
+
+    @property
+    def is_new(self) -> bool:
+        """Tell whether the stream has no stored event yet."""
+        return self.version == 0
+
+    def apply(self, data: EventData) -> None:
+        """Evolve the state by one event that passed the rules."""
+        match data:
+            case PurchaseRecorded(order_id=order_id, currency=currency, amount=amount):
+                order = self.orders.get(order_id)
+                if order is None:
+                    order = self.orders[order_id] = OrderBalance(currency=currency, is_new=True)
+                order.paid_minor += to_minor_units(amount, currency)
+            case RefundIssued(order_id=order_id, amount=amount):
+                order = self.orders[order_id]
+                order.refunded_minor += to_minor_units(amount, order.currency)
+            case ComplaintFiled(complaint_id=complaint_id):
+                self.complaints[complaint_id] = ComplaintStatus.OPEN
+                self.new_complaints.add(complaint_id)
+            case ComplaintResolved(complaint_id=complaint_id):
+                self.complaints[complaint_id] = ComplaintStatus.RESOLVED
+            case ComplaintReopened(complaint_id=complaint_id):
+                self.complaints[complaint_id] = ComplaintStatus.OPEN

@@ -245,6 +245,25 @@ class SurveyAnswered(EventData):
         return score
 
 
+class EventVoided(EventData):
+    """An earlier event of this customer is void: queries treat it as if it never happened."""
+
+    wire_name: ClassVar[str] = "event_voided"
+
+    target_event_id: Identifier
+    reason: str = Field(min_length=1, max_length=FREE_TEXT_MAX, json_schema_extra={"personal": True})
+
+
+class EventCorrected(EventData):
+    """Some data fields of an earlier event of this customer are corrected (later corrections win)."""
+
+    wire_name: ClassVar[str] = "event_corrected"
+
+    target_event_id: Identifier
+    changes: dict[str, Any] = Field(min_length=1)
+    reason: str | None = personal(max_length=FREE_TEXT_MAX)
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     cls.wire_name: cls
     for cls in (
@@ -258,5 +277,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         ComplaintResolved,
         ComplaintReopened,
         SurveyAnswered,
+        EventVoided,
+        EventCorrected,
     )
 }

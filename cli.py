@@ -16,7 +16,6 @@ import orjson
 from tabulate import tabulate
 from tqdm import tqdm
 
-from commands.generate import generate_events
 from commands.importer import detect_format, import_events
 from ledger.api import Ledger
 from ledger.config import load_config
@@ -296,6 +295,8 @@ def generate(customers: int, seed: int, start: str, end: str | None) -> None:
     last = _date_option(end, "--to") if end else date.today()
     if first > last:
         raise click.BadParameter(f"{first} is after {last}", param_hint="--from")
+    from commands.generate import generate_events  # only this command needs it
+
     out = sys.stdout.buffer
     for line in generate_events(customers, seed, first, last):
         out.write(orjson.dumps(line) + b"\n")

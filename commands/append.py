@@ -34,12 +34,12 @@ class AppendResult:
         self.rejected.extend(other.rejected)
 
 
-class BatchRejectedError(InvalidEventError):
+class BatchRejectedError(RuleViolationError):
     """A strict batch had an event that broke a rule, so none of it was stored."""
 
     def __init__(self, rejection: Rejection):
         self.rejection = rejection
-        super().__init__(rejection.error.problems)
+        InvalidEventError.__init__(self, rejection.error.problems)
 
 
 def append_batch(transaction: WriteTransaction, events: list[NewEvent], *, strict: bool = False) -> AppendResult:

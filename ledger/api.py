@@ -14,7 +14,7 @@ from ledger.config import LedgerConfig, load_config
 from ledger.errors import CustomerNotFoundError, InvalidEventError
 from ledger.recorded import NewEvent, RecordedEvent
 from ledger.store import EventStore
-from ledger.timeutil import end_of_day_utc, to_utc
+from ledger.timeutil import end_of_day_utc, parse_time_text, to_utc
 
 DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
 
@@ -121,9 +121,17 @@ class Ledger:
         if not events:
             raise CustomerNotFoundError(customer)
         if as_of is not None:
-            bound = end_of_day_utc(as_of) if isinstance(as_of, date) and not isinstance(as_of, datetime) else to_utc(as_of, self.config.ledger.tz)
+            bound = self.upper_bound(as_of)
             events = [e for e in events if e.occurred_at <= bound]
         return events
+
+    def upper_bound(self, moment: datetime | date | str) -> datetime:
+        """Return the last instant an as-of bound covers: a date means its whole day (UTC), a naive time the configured zone."""
+        if isinstance(moment, str):
+            moment = parse_time_text(moment)
+        if isinstance(moment, datetime):
+            return to_utc(moment, self.config.ledger.tz)
+        return end_of_day_utc(moment)
 
     def log(self, *, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
         """Return the global log after a position, in commit order."""

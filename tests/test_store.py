@@ -1,0 +1,171 @@
+"""Appending and reading back on SQLite and PostgreSQL through the Python API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, func, select
+
+from ledger.api import Ledger
+from ledger.errors import InvalidEventError, RuleViolationError
+from ledger.recorded import GENESIS_HASH, content_hash, stream_id_for
+from ledger.store import event_ids_table
+
+ONE_OF_EACH = [
+    ("customer_registered", {"name": "Ana Li", "email": "ana@example.com", "phone": "+86 10 1234 5678", "segment": "retail",
+                             "national_id": "X1", "attributes": {"tier": "gold"}, "external_ids": {"crm": "42"}}),
+    ("customer_updated", {"email": "ana.li@example.com"}),
+    ("contact", {"channel": "wechat", "direction": "outbound", "topic": "delivery", "agent": "bo", "duration_s": 120, "note": "called back"}),
+    ("purchase", {"order_id": "O-1", "amount": "120.50", "currency": "CNY", "quantity": 2, "sku": "TEA-1", "category": "tea", "channel": "app"}),
+    ("refund", {"order_id": "O-1", "amount": "20.50", "reason": "damaged"}),
+    ("complaint_filed", {"complaint_id": "K-1", "severity": "critical", "channel": "phone", "category": "delivery", "description": "late"}),
+    ("complaint_responded", {"complaint_id": "K-1", "message": "sorry", "responder": "bo"}),
+    ("complaint_resolved", {"complaint_id": "K-1", "resolution": "voucher", "responder": "bo"}),
+    ("complaint_reopened", {"complaint_id": "K-1", "reason": "voucher invalid"}),
+    ("survey_answered", {"survey_id": "S-1", "kind": "nps", "score": 9, "expectation": 7, "perceived_quality": 8,
+                         "perceived_value": 6, "comment": "good", "channel": "email", "about": "O-1"}),
+]
+
+
+def test_every_event_type_round_trips(ledger: Ledger):
+    for day, (event_type, data) in enumerate(ONE_OF_EACH, start=1):
+        ledger.append(event_type, "C-1", data, occurred_at=f"2024-01-{day:02d}T10:00:00Z", event_id=f"E-{day}",
+                      source="test", actor="tester", correlation_id="corr-1")
+    events = ledger.timeline("C-1")
+    assert [e.type for e in events] == [t for t, _ in ONE_OF_EACH]
+    for day, (recorded, (_, data)) in enumerate(zip(events, ONE_OF_EACH, strict=True), start=1):
+        dumped = recorded.data.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        expected = {k: v for k, v in data.items()}
+        if recorded.type == "refund":
+            expected["currency"] = "CNY"  # a refund is stored in its order's currency
+        assert dumped == expected, recorded.type
+        assert recorded.occurred_at == datetime(2024, 1, day, 10, tzinfo=UTC)
+        assert (recorded.event_id, recorded.source, recorded.actor, recorded.correlation_id) == (f"E-{day}", "test", "tester", "corr-1")
+        assert recorded.version == day
+        assert recorded.stream_id == stream_id_for("C-1")
+    assert events[3].data.amount == Decimal("120.50")
+
+
+def test_same_event_id_is_stored_once(ledger: Ledger):
+    first = ledger.append("contact", "C-1", {"channel": "web"}, event_id="E-1")
+    again = ledger.append("contact", "C-1", {"channel": "phone"}, event_id="E-1")
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert again.position == first.position
+    result = ledger.append_many([
+        {"type": "contact", "customer": "C-2", "event_id": "E-2", "data": {"channel": "web"}},
+        {"type": "contact", "customer": "C-2", "event_id": "E-2", "data": {"channel": "web"}},
+        {"type": "contact", "customer": "C-2", "event_id": "E-1", "data": {"channel": "web"}},
+    ])
+    assert [e.event_id for e in result.stored] == ["E-2"]
+    assert result.duplicates == ["E-2", "E-1"]
+    assert [e.event_id for e in ledger.log()] == ["E-1", "E-2"]
+
+
+def test_hashes_chain_within_each_stream(ledger: Ledger):
+    for n in range(3):
+        ledger.append("contact", "C-1", {"channel": "web"}, event_id=f"a{n}")
+        ledger.append("contact", "C-2", {"channel": "sms"}, event_id=f"b{n}")
+    for customer in ("C-1", "C-2"):
+        events = ledger.timeline(customer)
+        assert events[0].prev_hash == GENESIS_HASH
+        for previous, current in zip(events, events[1:], strict=False):
+            assert current.prev_hash == previous.hash
+    log = ledger.log()
+    assert [e.position for e in log] == [1, 2, 3, 4, 5, 6]
+    # Recomputing the hash from the raw stored row gives the stored hash.
+    stored = ledger.store.log(after=0, limit=1)[0]
+    raw = ledger.store.mapper.transcoder.decode(_raw_state(ledger, 1))
+    assert raw["event_id"] == "a0"
+    assert content_hash(stored.stream_id, 1, raw) == raw["hash"] == stored.hash
+
+
+def _raw_state(ledger: Ledger, position: int) -> bytes:
+    table = ledger.store.events_table
+    with ledger.store.engine.connect() as connection:
+        return bytes(connection.execute(select(table.c.state).where(table.c.id == position)).scalar_one())
+
+
+def test_invalid_event_stores_nothing(ledger: Ledger):
+    with pytest.raises(InvalidEventError) as caught:
+        ledger.append("purchase", "C-1", {"order_id": "O-1", "amount": "-1"})
+    assert caught.value.problems[0][0] == "data.amount"
+    with pytest.raises(RuleViolationError):
+        ledger.append("refund", "C-1", {"order_id": "O-1", "amount": "1"})
+    assert ledger.log() == []
+    assert ledger.store.max_position() == 0
+
+
+def test_batch_rejects_only_the_bad_event_unless_strict(ledger: Ledger):
+    batch = [
+        {"type": "purchase", "customer": "C-1", "event_id": "P", "data": {"order_id": "O-1", "amount": "10"}},
+        {"type": "refund", "customer": "C-1", "event_id": "R1", "data": {"order_id": "O-1", "amount": "11"}},
+        {"type": "purchase", "customer": "C-1", "event_id": "X", "data": {"order_id": "O-2", "amount": "oops"}},
+        {"type": "refund", "customer": "C-1", "event_id": "R2", "data": {"order_id": "O-1", "amount": "10"}},
+    ]
+    with pytest.raises(RuleViolationError):
+        ledger.append_many(batch[:2] + batch[3:], strict=True)
+    assert ledger.log() == []
+    result = ledger.append_many(batch)
+    assert [e.event_id for e in result.stored] == ["P", "R2"]
+    assert [(r.index, r.event_id) for r in result.rejected] == [(1, "R1"), (2, "X")]
+    assert "exceeds" in str(result.rejected[0].error)
+
+
+def test_refund_limit_holds_across_transactions(ledger: Ledger):
+    ledger.append("purchase", "C-1", {"order_id": "O-1", "amount": "10.00"})
+    ledger.append("refund", "C-1", {"order_id": "O-1", "amount": "6.00"})
+    with pytest.raises(RuleViolationError, match="exceeds the 4.00 EUR"):
+        ledger.append("refund", "C-1", {"order_id": "O-1", "amount": "4.01"})
+    ledger.append("refund", "C-1", {"order_id": "O-1", "amount": "4.00"})
+
+
+def test_complaint_state_holds_across_transactions(ledger: Ledger):
+    ledger.append("complaint_filed", "C-1", {"complaint_id": "K-1", "severity": "low"})
+    ledger.append("complaint_resolved", "C-1", {"complaint_id": "K-1"})
+    with pytest.raises(RuleViolationError, match="is resolved"):
+        ledger.append("complaint_responded", "C-1", {"complaint_id": "K-1"})
+    ledger.append("complaint_reopened", "C-1", {"complaint_id": "K-1"})
+    ledger.append("complaint_responded", "C-1", {"complaint_id": "K-1"})
+
+
+def test_timeline_as_of_and_unknown_customer(ledger: Ledger):
+    ledger.append("contact", "C-1", {"channel": "web"}, occurred_at="2024-01-31T23:59:59Z")
+    ledger.append("contact", "C-1", {"channel": "web"}, occurred_at="2024-02-01T00:00:00Z")
+    assert len(ledger.timeline("C-1", as_of="2024-01-31")) == 1
+    assert len(ledger.timeline("C-1", as_of="2024-02-01")) == 2
+    from ledger.errors import CustomerNotFoundError
+
+    with pytest.raises(CustomerNotFoundError):
+        ledger.timeline("nobody")
+
+
+def test_append_cost_does_not_grow_with_the_stream(ledger: Ledger):
+    """An append touches the stream head, never the stream's history."""
+    ledger.append_many([{"type": "contact", "customer": "BIG", "data": {"channel": "web"}} for _ in range(2000)])
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(ledger.store.engine, "before_cursor_execute", record)
+    try:
+        ledger.append("contact", "BIG", {"channel": "phone"})
+        big = list(statements)
+        statements.clear()
+        ledger.append("contact", "NEW", {"channel": "phone"})
+        new = list(statements)
+    finally:
+        event.remove(ledger.store.engine, "before_cursor_execute", record)
+    assert len(big) == len(new)
+    reads_of_history = [s for s in big if "ledger_events" in s and "originator_id" in s and s.lstrip().upper().startswith("SELECT")]
+    assert reads_of_history == []
+    assert ledger.timeline("BIG")[-1].version == 2001
+
+
+def test_event_id_index_matches_the_log(ledger: Ledger):
+    ledger.append_many([{"type": "contact", "customer": f"C-{n % 7}", "data": {"channel": "web"}} for n in range(50)])
+    with ledger.store.engine.connect() as connection:
+        indexed = connection.execute(select(func.count()).select_from(event_ids_table)).scalar_one()
+    assert indexed == len(ledger.log(limit=1000)) == 50

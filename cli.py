@@ -8,7 +8,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click

@@ -85,8 +85,8 @@ def import_events(
                     if not summary.problems:
                         _apply(transaction, batch, summary, strict=True)
                 if summary.problems:
-                    raise _Rollback
-        except _Rollback:
+                    raise _RollbackError
+        except _RollbackError:
             summary.stored = summary.duplicates = 0
         return summary
     for batch in _batches(ledger, lines, summary, batch_size, on_progress):
@@ -95,7 +95,7 @@ def import_events(
     return summary
 
 
-class _Rollback(Exception):
+class _RollbackError(Exception):
     """Raised inside a strict import's transaction to store nothing."""
 
 

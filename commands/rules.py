@@ -53,13 +53,16 @@ def check_refund(state: StreamState, refund: RefundIssued) -> RefundIssued:
         raise RuleViolationError("data.currency", f"order {refund.order_id} is in {order.currency}, not {refund.currency}")
     places = MINOR_UNITS[order.currency]
     if refund.amount != refund.amount.quantize(Decimal(1).scaleb(-places)):
-        raise RuleViolationError("data.amount", f"{refund.amount} has more than {places} decimal places, the most {order.currency} allows")
+        raise RuleViolationError(
+            "data.amount", f"{refund.amount} has more than {places} decimal places, the most {order.currency} allows"
+        )
     requested = to_minor_units(refund.amount, order.currency)
     if requested > order.unrefunded_minor:
         left = Decimal(order.unrefunded_minor).scaleb(-places)
         raise RuleViolationError(
             "data.amount",
-            f"refund of {refund.amount} {order.currency} exceeds the {left} {order.currency} still unrefunded on order {refund.order_id}",
+            f"refund of {refund.amount} {order.currency} exceeds the {left} {order.currency} "
+            f"still unrefunded on order {refund.order_id}",
         )
     return refund.model_copy(update={"currency": order.currency, "amount": Decimal(requested).scaleb(-places)})
 
@@ -76,7 +79,9 @@ def check_complaint_open(state: StreamState, complaint_id: str, action: str) -> 
     if status is None:
         raise RuleViolationError("data.complaint_id", f"no complaint {complaint_id} for this customer")
     if status is not ComplaintStatus.OPEN:
-        raise RuleViolationError("data.complaint_id", f"complaint {complaint_id} is {status.value}: {action} needs an open complaint")
+        raise RuleViolationError(
+            "data.complaint_id", f"complaint {complaint_id} is {status.value}: {action} needs an open complaint"
+        )
 
 
 def check_complaint_resolved(state: StreamState, complaint_id: str) -> None:
@@ -85,4 +90,6 @@ def check_complaint_resolved(state: StreamState, complaint_id: str) -> None:
     if status is None:
         raise RuleViolationError("data.complaint_id", f"no complaint {complaint_id} for this customer")
     if status is not ComplaintStatus.RESOLVED:
-        raise RuleViolationError("data.complaint_id", f"complaint {complaint_id} is {status.value}: only a resolved complaint can be reopened")
+        raise RuleViolationError(
+            "data.complaint_id", f"complaint {complaint_id} is {status.value}: only a resolved complaint can be reopened"
+        )

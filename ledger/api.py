@@ -52,7 +52,9 @@ class Ledger:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def parse(self, raw: dict[str, Any] | EventInput, *, require_time: bool = False, default_event_id: str | None = None) -> NewEvent:
+    def parse(
+        self, raw: dict[str, Any] | EventInput, *, require_time: bool = False, default_event_id: str | None = None
+    ) -> NewEvent:
         """Validate one event in wire format against the configuration (timezone, currency, clock)."""
         return parse_event(
             raw, self.config.ledger, datetime.now(UTC), require_time=require_time, default_event_id=default_event_id

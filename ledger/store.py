@@ -9,7 +9,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import (
@@ -332,9 +331,22 @@ class WriteTransaction:
         for customer, order_id in keys:
             state = self.streams[customer]
             order = state.orders[order_id]
-            row = {"b_stream_id": state.stream_id, "b_order_id": order_id, "paid_minor": order.paid_minor, "refunded_minor": order.refunded_minor}
+            row = {
+                "b_stream_id": state.stream_id,
+                "b_order_id": order_id,
+                "paid_minor": order.paid_minor,
+                "refunded_minor": order.refunded_minor,
+            }
             if order.is_new:
-                new.append({"stream_id": state.stream_id, "order_id": order_id, "currency": order.currency, "paid_minor": order.paid_minor, "refunded_minor": order.refunded_minor})
+                new.append(
+                    {
+                        "stream_id": state.stream_id,
+                        "order_id": order_id,
+                        "currency": order.currency,
+                        "paid_minor": order.paid_minor,
+                        "refunded_minor": order.refunded_minor,
+                    }
+                )
                 order.is_new = False
             else:
                 old.append(row)
@@ -349,7 +361,11 @@ class WriteTransaction:
             )
 
     def _save_complaints(self, events: list[NewEvent]) -> None:
-        keys = {(e.customer, e.data.complaint_id) for e in events if isinstance(e.data, ComplaintFiled | ComplaintResolved | ComplaintReopened)}
+        keys = {
+            (e.customer, e.data.complaint_id)
+            for e in events
+            if isinstance(e.data, ComplaintFiled | ComplaintResolved | ComplaintReopened)
+        }
         new: list[dict[str, Any]] = []
         old: list[dict[str, Any]] = []
         for customer, complaint_id in keys:

@@ -35,8 +35,21 @@ def line(event_type: str, customer: str = "C-1", at: str = "2024-05-01", **data)
 
 
 def test_append_with_fields_and_json(run, sqlite_url):
-    result = run("append", "purchase", "--customer", "C-1", "--at", "2024-05-01", "--event-id", "E-1",
-                 "order_id=O-1", "amount=19.90", "currency=EUR", "--source", "shop")
+    result = run(
+        "append",
+        "purchase",
+        "--customer",
+        "C-1",
+        "--at",
+        "2024-05-01",
+        "--event-id",
+        "E-1",
+        "order_id=O-1",
+        "amount=19.90",
+        "currency=EUR",
+        "--source",
+        "shop",
+    )
     assert result.exit_code == 0, result.output
     assert result.output == "E-1 at position 1 (stored)\n"
     again = run("append", "purchase", "--customer", "C-1", "--event-id", "E-1", "order_id=O-1", "amount=19.90")
@@ -52,15 +65,35 @@ def test_append_with_fields_and_json(run, sqlite_url):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["purchase", "--customer", "C-1", "order_id=O-1", "amount=-1"], 1, "Error: data.amount: Input should be greater than or equal to 0"),
-        (["purchase", "--customer", "C-1", "order_id=O-1", "amount=1", "currency=XYZ"], 1, "data.currency: unknown currency code: XYZ"),
-        (["survey_answered", "--customer", "C-1", "survey_id=S", "kind=csat", "score=6"], 1, "data.score: 6 is outside 1..5 for csat"),
+        (
+            ["purchase", "--customer", "C-1", "order_id=O-1", "amount=-1"],
+            1,
+            "Error: data.amount: Input should be greater than or equal to 0",
+        ),
+        (
+            ["purchase", "--customer", "C-1", "order_id=O-1", "amount=1", "currency=XYZ"],
+            1,
+            "data.currency: unknown currency code: XYZ",
+        ),
+        (
+            ["survey_answered", "--customer", "C-1", "survey_id=S", "kind=csat", "score=6"],
+            1,
+            "data.score: 6 is outside 1..5 for csat",
+        ),
         (["contact", "--customer", "C-1", "channel=web", "mood=happy"], 1, "data.mood: unknown field"),
         (["contact", "--customer", "", "channel=web"], 1, "customer:"),
-        (["contact", "--customer", "C-1", "--at", "2999-01-01", "channel=web"], 1, "occurred_at: 2999-01-01T00:00:00Z is in the future"),
+        (
+            ["contact", "--customer", "C-1", "--at", "2999-01-01", "channel=web"],
+            1,
+            "occurred_at: 2999-01-01T00:00:00Z is in the future",
+        ),
         (["refund", "--customer", "C-1", "order_id=O-9", "amount=5"], 1, "data.order_id: no purchase with order_id O-9"),
         (["complaint_resolved", "--customer", "C-1", "complaint_id=K-1"], 1, "no complaint K-1 for this customer"),
-        (["contact", "--customer", "C-1", "--at", "soon", "channel=web"], 2, "Invalid value for --at: not an ISO 8601 date or datetime: 'soon'"),
+        (
+            ["contact", "--customer", "C-1", "--at", "soon", "channel=web"],
+            2,
+            "Invalid value for --at: not an ISO 8601 date or datetime: 'soon'",
+        ),
         (["visit", "--customer", "C-1"], 2, "Invalid value for 'TYPE'"),
         (["contact", "--customer", "C-1", "channel"], 2, "expected key=value"),
         (["contact", "--customer", "C-1", "--json", "[1]"], 2, "expected a JSON object"),
@@ -124,7 +157,9 @@ def test_import_from_stdin_with_batches(run, sqlite_url):
 
 def test_import_file_that_is_not_utf8(run, sqlite_url, tmp_path):
     path = tmp_path / "latin1.jsonl"
-    path.write_bytes(line("contact", channel="web").encode() + b"\n" + '{"type": "contact", "customer": "Jos\xe9"}'.encode("latin-1") + b"\n")
+    path.write_bytes(
+        line("contact", channel="web").encode() + b"\n" + '{"type": "contact", "customer": "Jos\xe9"}'.encode("latin-1") + b"\n"
+    )
     result = run("import", str(path))
     assert result.exit_code == 1
     assert f"{path}:2: not valid UTF-8" in result.output
@@ -150,7 +185,9 @@ def test_import_csv_with_type_option_and_dotted_columns(run, sqlite_url, tmp_pat
 
 def test_import_csv_with_type_column_and_without(run, sqlite_url, tmp_path):
     typed = tmp_path / "mixed.csv"
-    typed.write_text("type,customer,occurred_at,channel,order_id,amount\ncontact,C-1,2024-01-01,web,,\npurchase,C-1,2024-01-02,,O-1,5\n")
+    typed.write_text(
+        "type,customer,occurred_at,channel,order_id,amount\ncontact,C-1,2024-01-01,web,,\npurchase,C-1,2024-01-02,,O-1,5\n"
+    )
     assert run("import", str(typed)).exit_code == 0
     untyped = tmp_path / "contacts.csv"
     untyped.write_text("customer,occurred_at,channel\nC-1,2024-01-01,web\n")

@@ -31,7 +31,8 @@ def _append_from_process(url: str, worker: int, barrier) -> None:
                 ledger.append_many(batch)
                 batch = []
         ledger.append_many(
-            {"type": "contact", "customer": f"C{n % 3}", "event_id": f"shared-{n}", "data": {"channel": "app"}} for n in range(SHARED)
+            {"type": "contact", "customer": f"C{n % 3}", "event_id": f"shared-{n}", "data": {"channel": "app"}}
+            for n in range(SHARED)
         )
 
 
@@ -50,7 +51,9 @@ def test_concurrent_appends_store_each_event_once(db_url):
     with Ledger(db_url, config=LedgerConfig()) as ledger:
         table = ledger.store.events_table
         with ledger.store.engine.connect() as connection:
-            rows = connection.execute(select(table.c.id, table.c.originator_id, table.c.originator_version).order_by(table.c.id)).all()
+            rows = connection.execute(
+                select(table.c.id, table.c.originator_id, table.c.originator_version).order_by(table.c.id)
+            ).all()
         expected = PROCESSES * EVENTS_PER_PROCESS + SHARED
         assert len(rows) == expected
         assert [row.id for row in rows] == list(range(1, expected + 1))

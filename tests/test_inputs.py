@@ -60,7 +60,7 @@ def test_default_currency_comes_from_the_configuration():
 
 
 def test_unknown_type():
-    (field, reason), = problems({"type": "visit", "customer": "C-1"})
+    ((field, reason),) = problems({"type": "visit", "customer": "C-1"})
     assert field == "type"
     assert "unknown event type 'visit'" in reason
 

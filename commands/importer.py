@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,8 +22,8 @@ from ledger.recorded import NewEvent
 BATCH_SIZE = 1000
 ENVELOPE_COLUMNS = frozenset(EventInput.model_fields) - {"data"}
 # Lines without an event_id get one derived from their content, so that
-# importing the same file twice stores nothing new.
-IMPORT_NAMESPACE = uuid.UUID("a3b0f0d4-5c1e-4f4e-8f7a-2d9c6e1b7a10")
+# importing the same file twice stores nothing new. Never change this key.
+IMPORT_KEY = b"ledger-import-v1"
 
 FileFormat = Literal["jsonl", "csv"]
 
@@ -142,9 +143,9 @@ def _content_event_id(raw: dict[str, Any]) -> str:
     content = {k: v for k, v in raw.items() if k != "event_id"}
     try:
         canonical = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
+    except TypeError:  # not JSON-native: parsing will reject the line anyway
         return str(uuid.uuid4())
-    return str(uuid.uuid5(IMPORT_NAMESPACE, canonical.decode()))
+    return "import-" + hashlib.blake2b(canonical, digest_size=16, key=IMPORT_KEY).hexdigest()
 
 
 def _read_jsonl(source: IO[bytes]) -> Iterator[_Line]:

@@ -1,6 +1,7 @@
 """Event-sourced customer-interaction ledger."""
 
-from ledger.api import Ledger, Receipt
+from typing import TYPE_CHECKING, Any
+
 from ledger.errors import (
     ConfigurationError,
     CustomerNotFoundError,
@@ -9,6 +10,9 @@ from ledger.errors import (
     LedgerError,
     RuleViolationError,
 )
+
+if TYPE_CHECKING:
+    from ledger.api import Ledger, Receipt
 
 __all__ = [
     "ConfigurationError",
@@ -20,3 +24,12 @@ __all__ = [
     "Receipt",
     "RuleViolationError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: ledger.api depends on commands/, which depends on ledger's modules.
+    if name in ("Ledger", "Receipt"):
+        from ledger import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'ledger' has no attribute {name!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
@@ -21,6 +22,7 @@ GENESIS_HASH = "0" * 64
 TOPIC_BY_TYPE = {wire_name: get_topic(cls) for wire_name, cls in EVENT_TYPES.items()}
 
 
+@lru_cache(maxsize=262_144)
 def stream_id_for(customer: str) -> UUID:
     """Return the stream id of a customer key (deterministic, so services need no lookup)."""
     return uuid5(CUSTOMER_NAMESPACE, customer)

@@ -53,8 +53,9 @@ event_ids_table = Table(
 orders_table = Table(
     "ledger_orders",
     metadata,
-    Column("stream_id", Uuid, primary_key=True),
+    # order_id leads the key: a batch looks orders up by id, then keeps its customer's.
     Column("order_id", String(200), primary_key=True),
+    Column("stream_id", Uuid, primary_key=True),
     Column("currency", String(3), nullable=False),
     Column("paid_minor", BigInteger, nullable=False),
     Column("refunded_minor", BigInteger, nullable=False),
@@ -62,8 +63,8 @@ orders_table = Table(
 complaints_table = Table(
     "ledger_complaints",
     metadata,
-    Column("stream_id", Uuid, primary_key=True),
     Column("complaint_id", String(200), primary_key=True),
+    Column("stream_id", Uuid, primary_key=True),
     Column("status", String(16), nullable=False),
 )
 
@@ -211,33 +212,31 @@ class WriteTransaction:
 
     def _load_orders(self, keys: set[tuple[str, str]]) -> None:
         self._looked_up_orders |= keys
-        table = orders_table
-        for chunk in _chunks(sorted(keys)):
-            by_stream = {self.streams[c].stream_id: self.streams[c] for c, _ in chunk}
-            rows = self.connection.execute(
-                select(table.c.stream_id, table.c.order_id, table.c.currency, table.c.paid_minor, table.c.refunded_minor).where(
-                    table.c.stream_id.in_(list(by_stream)), table.c.order_id.in_({o for _, o in chunk})
-                )
-            )
-            for stream_id, order_id, currency, paid, refunded in rows:
-                state = by_stream[stream_id]
-                if (state.customer, order_id) in keys:
-                    state.orders[order_id] = OrderBalance(currency, paid, refunded)
+        columns = (orders_table.c.currency, orders_table.c.paid_minor, orders_table.c.refunded_minor)
+        for state, order_id, (currency, paid, refunded) in self._select_by_key(orders_table.c.order_id, columns, keys):
+            state.orders[order_id] = OrderBalance(currency, paid, refunded)
 
     def _load_complaints(self, keys: set[tuple[str, str]]) -> None:
         self._looked_up_complaints |= keys
-        table = complaints_table
+        for state, complaint_id, (status,) in self._select_by_key(
+            complaints_table.c.complaint_id, (complaints_table.c.status,), keys
+        ):
+            state.complaints[complaint_id] = ComplaintStatus(status)
+
+    def _select_by_key(
+        self, key_column: Column[str], columns: tuple[Column[Any], ...], keys: set[tuple[str, str]]
+    ) -> Iterator[tuple[StreamState, str, tuple[Any, ...]]]:
+        """Yield the stored rows of these (customer, key) pairs, looked up by key (the index's first column)."""
+        table = key_column.table
         for chunk in _chunks(sorted(keys)):
-            by_stream = {self.streams[c].stream_id: self.streams[c] for c, _ in chunk}
             rows = self.connection.execute(
-                select(table.c.stream_id, table.c.complaint_id, table.c.status).where(
-                    table.c.stream_id.in_(list(by_stream)), table.c.complaint_id.in_({k for _, k in chunk})
-                )
+                select(table.c.stream_id, key_column, *columns).where(key_column.in_({key for _, key in chunk}))
             )
-            for stream_id, complaint_id, status in rows:
-                state = by_stream[stream_id]
-                if (state.customer, complaint_id) in keys:
-                    state.complaints[complaint_id] = ComplaintStatus(status)
+            by_stream = {self.streams[customer].stream_id: self.streams[customer] for customer, _ in chunk}
+            for stream_id, key, *values in rows:
+                state = by_stream.get(stream_id)
+                if state is not None and (state.customer, key) in keys:
+                    yield state, key, tuple(values)
 
     def record(self, events: list[NewEvent]) -> list[RecordedEvent]:
         """Store events whose rules passed (their state already applied), chaining their hashes."""

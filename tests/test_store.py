@@ -233,3 +233,30 @@ def test_event_id_index_matches_the_log(ledger: Ledger):
     with ledger.store.engine.connect() as connection:
         indexed = connection.execute(select(func.count()).select_from(event_ids_table)).scalar_one()
     assert indexed == len(ledger.log(limit=1000)) == 50
+
+
+BAD_EVENTS = [
+    ({"type": "visit", "customer": "C-1"}, "type"),
+    ({"type": "purchase", "customer": "C-1", "data": {"amount": "5"}}, "data.order_id"),
+    ({"type": "purchase", "customer": "C-1", "data": {"order_id": "O", "amount": "5", "coupon": "X"}}, "data.coupon"),
+    ({"type": "purchase", "customer": "C-1", "data": {"order_id": "O", "amount": "5", "quantity": "many"}}, "data.quantity"),
+    ({"type": "purchase", "customer": "C-1", "data": {"order_id": "O", "amount": "-5"}}, "data.amount"),
+    ({"type": "purchase", "customer": "C-1", "data": {"order_id": "O", "amount": "5", "currency": "ABC"}}, "data.currency"),
+    ({"type": "survey_answered", "customer": "C-1", "data": {"survey_id": "S", "kind": "ces", "score": 8}}, "data.score"),
+    ({"type": "contact", "customer": "C-1", "occurred_at": "2024-13-01", "data": {"channel": "web"}}, "occurred_at"),
+    ({"type": "contact", "customer": "C-1", "occurred_at": "2999-01-01", "data": {"channel": "web"}}, "occurred_at"),
+    ({"type": "complaint_reopened", "customer": "C-1", "data": {"complaint_id": "K-1"}}, "data.complaint_id"),
+    ({"type": "refund", "customer": "C-1", "data": {"order_id": "O", "amount": "5"}}, "data.order_id"),
+    ({"type": "contact", "customer": "", "data": {"channel": "web"}}, "customer"),
+]
+
+
+@pytest.mark.parametrize(("raw", "field"), BAD_EVENTS)
+def test_bad_input_through_the_api_names_the_field_and_stores_nothing(ledger: Ledger, raw, field):
+    with pytest.raises(InvalidEventError) as caught:
+        ledger.append_many([raw], strict=True)
+    assert caught.value.problems[0][0] == field
+    result = ledger.append_many([raw])
+    assert result.stored == []
+    assert [(r.index, r.error.problems[0][0]) for r in result.rejected] == [(0, field)]
+    assert ledger.store.max_position() == 0

@@ -153,7 +153,11 @@ class LedgerMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        """Decode a stored event (a ``Notification`` carries its log position)."""
+        """Decode a stored event for the library (see ``to_recorded_event``)."""
+        return self.to_recorded_event(stored_event)
+
+    def to_recorded_event(self, stored_event: StoredEvent) -> RecordedEvent:
+        """Decode a stored event, upcasting old versions (a ``Notification`` carries its log position)."""
         state = self.transcoder.decode(stored_event.state)
         data_cls: type[EventData] = resolve_topic(stored_event.topic)
         data = state["data"]

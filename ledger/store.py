@@ -31,7 +31,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from ledger.errors import DatabaseUnavailableError
 from ledger.events import ComplaintFiled, ComplaintReopened, ComplaintResolved, ComplaintResponded, PurchaseRecorded, RefundIssued
 from ledger.persistence import LedgerApplication
-from ledger.recorded import TOPIC_BY_TYPE, NewEvent, RecordedEvent, content_hash, stored_state, stream_id_for
+from ledger.recorded import TOPIC_BY_TYPE, LedgerMapper, NewEvent, RecordedEvent, content_hash, stored_state, stream_id_for
 from ledger.stream import ComplaintStatus, OrderBalance, StreamState
 
 metadata = MetaData()
@@ -98,7 +98,7 @@ class EventStore:
         except Exception as error:  # the library wraps driver errors in several ways
             raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {_first_line(error)}") from None
         self.events_table: Table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
-        self.mapper = self.application.mapper
+        self.mapper = LedgerMapper()
         self.is_postgres = engine.dialect.name == "postgresql"
 
     def close(self) -> None:
@@ -162,7 +162,7 @@ class EventStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         return [
-            self.mapper.to_domain_event(
+            self.mapper.to_recorded_event(
                 Notification(id=row[0], originator_id=row[1], originator_version=row[2], topic=row[3], state=bytes(row[4]))
             )
             for row in rows

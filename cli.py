@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import click
@@ -73,7 +73,9 @@ def time_option(value: str | None, name: str) -> datetime | date | None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--db", envvar="LEDGER_DB", help="Database URL (default sqlite:///ledger.db). Env: LEDGER_DB.")
-@click.option("--config", "config_path", envvar="LEDGER_CONFIG", help="TOML configuration file (default ./ledger.toml if present).")
+@click.option(
+    "--config", "config_path", envvar="LEDGER_CONFIG", help="TOML configuration file (default ./ledger.toml if present)."
+)
 @click.version_option(package_name="customer-ledger")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, config_path: str | None) -> None:
@@ -155,8 +157,15 @@ def append(
 
 @main.command(name="import")
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
-@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name (.csv), else jsonl.")
-@click.option("--type", "csv_type", type=click.Choice(list(EVENT_TYPES)), help="Event type of every row of a CSV file without a 'type' column.")
+@click.option(
+    "--format", "file_format", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name (.csv), else jsonl."
+)
+@click.option(
+    "--type",
+    "csv_type",
+    type=click.Choice(list(EVENT_TYPES)),
+    help="Event type of every row of a CSV file without a 'type' column.",
+)
 @click.option("--strict", is_flag=True, help="Store nothing at all unless every line is valid.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000), help="Events per transaction.")
 @click.pass_obj
@@ -282,7 +291,7 @@ def _print_events(events: list[RecordedEvent], as_json: bool) -> None:
 @click.option("--customers", default=100, show_default=True, type=click.IntRange(min=1), help="How many customers.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Random seed (same seed, same output).")
 @click.option("--from", "start", default="2021-01-01", show_default=True, help="First day of the generated history.")
-@click.option("--to", "end", default=None, help="Last day (default today).")
+@click.option("--to", "end", default=None, help="Last day (default yesterday, so that nothing lies in the future).")
 def generate(customers: int, seed: int, start: str, end: str | None) -> None:
     """Write realistic sample events as JSON Lines to stdout.
 
@@ -291,7 +300,7 @@ def generate(customers: int, seed: int, start: str, end: str | None) -> None:
         ledger generate --customers 1000 --seed 7 > sample.jsonl
     """
     first = _date_option(start, "--from")
-    last = _date_option(end, "--to") if end else date.today()
+    last = _date_option(end, "--to") if end else datetime.now(UTC).date() - timedelta(days=1)
     if first > last:
         raise click.BadParameter(f"{first} is after {last}", param_hint="--from")
     from commands.generate import generate_events  # only this command needs it

@@ -50,17 +50,14 @@ def append_batch(transaction: WriteTransaction, events: list[NewEvent], *, stric
     BatchRejectedError so that the caller's transaction stores nothing.
     """
     result = AppendResult()
-    stored_ids = transaction.existing_event_ids(e.event_id for e in events)
-    fresh: list[tuple[int, NewEvent]] = []
-    for index, event in enumerate(events):
-        if event.event_id in stored_ids:
-            result.duplicates.append(event.event_id)
-        else:
-            stored_ids.add(event.event_id)
-            fresh.append((index, event))
-    transaction.load(event for _, event in fresh)
+    taken = transaction.existing_event_ids(e.event_id for e in events)
+    transaction.load(event for event in events if event.event_id not in taken)
     accepted: list[NewEvent] = []
-    for index, event in fresh:
+    for index, event in enumerate(events):
+        # Only a stored event claims its id: a rejected one leaves it free for a later, valid line.
+        if event.event_id in taken:
+            result.duplicates.append(event.event_id)
+            continue
         state = transaction.streams[event.customer]
         try:
             data = check_event(state, event.data)
@@ -71,6 +68,7 @@ def append_batch(transaction: WriteTransaction, events: list[NewEvent], *, stric
             result.rejected.append(rejection)
             continue
         state.apply(data)
+        taken.add(event.event_id)
         accepted.append(event if data is event.data else replace(event, data=data))
     result.stored = transaction.record(accepted)
     return result

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from commands.importer import detect_format, import_events
 from ledger.api import Ledger
+from ledger.audit.digest import digest_json, read_digest
 from ledger.config import load_config
 from ledger.errors import ExitCode, LedgerError
 from ledger.events import EVENT_TYPES
@@ -321,6 +322,42 @@ def _date_option(value: str, name: str) -> date:
 # --- projections commands (issue 3) ---
 
 # --- audit commands (issue 4) ---
+
+
+@main.command()
+@click.option("--digest", "digest_file", type=click.File("r"), help="Also prove the log up to this digest is unchanged.")
+@click.pass_obj
+@handle_errors
+def verify(obj: LedgerContext, digest_file: Any) -> None:
+    """Verify the stored log: hash chains, positions, checkpoints; exit 3 at the first bad event.
+
+    Example:
+
+        ledger verify --digest digest-2024-12-31.json
+    """
+    digest = read_digest(digest_file.read(), digest_file.name) if digest_file else None
+    report = obj.ledger.verify(digest)
+    if report.events == 0:
+        click.echo("ledger is empty: nothing to verify", err=True)
+        return
+    proven = f", digest at position {report.digest_position} proven" if report.digest_position is not None else ""
+    click.echo(
+        f"ok: {report.events} events in {report.streams} streams, {report.checkpoints} checkpoints{proven}; "
+        f"{report.seconds:.2f} s ({report.rate:,.0f} events/s)"
+    )
+
+
+@main.command()
+@click.pass_obj
+@handle_errors
+def digest(obj: LedgerContext) -> None:
+    """Print a digest of the whole log (position, count, root hash) to keep outside the database.
+
+    Example:
+
+        ledger digest > digest-$(date +%F).json
+    """
+    click.echo(digest_json(obj.ledger.digest()))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from typing import Any
 
 from commands.append import AppendResult, Rejection, append_batch
 from commands.inputs import EventInput, parse_event
+from ledger.audit.digest import DigestDocument, take_digest
+from ledger.audit.verify import Digest, VerificationReport, verify_log
 from ledger.config import LedgerConfig, load_config
 from ledger.errors import CustomerNotFoundError, InvalidEventError
 from ledger.recorded import NewEvent, RecordedEvent
@@ -134,6 +136,14 @@ class Ledger:
         if isinstance(moment, datetime):
             return to_utc(moment, self.config.ledger.tz)
         return end_of_day_utc(moment)
+
+    def verify(self, digest: Digest | None = None) -> VerificationReport:
+        """Check the raw stored log (chains, positions, checkpoints, an outside digest); raise VerificationFailedError."""
+        return verify_log(self.store, digest)
+
+    def digest(self) -> DigestDocument:
+        """Return a digest of the whole log to keep outside the database, and checkpoint it."""
+        return take_digest(self.store)
 
     def log(self, *, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
         """Return the global log after a position, in commit order."""

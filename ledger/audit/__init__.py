@@ -1,0 +1,1 @@
+"""Audit: tamper-evident verification of the raw log, and digests to keep outside."""

@@ -1,0 +1,111 @@
+"""Verify the raw stored log: every stream's hash chain, gapless positions, and every checkpoint and digest."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+import orjson
+
+from ledger.audit.chain import GENESIS_ROOT, checkpoints, next_root, raw_rows
+from ledger.errors import ExitCode, LedgerError
+from ledger.recorded import GENESIS_HASH, TOPIC_BY_TYPE, content_hash, stream_id_for
+from ledger.store import EventStore
+
+
+class VerificationFailedError(LedgerError):
+    """The stored log is not what was written: names the first bad event and what is wrong."""
+
+    exit_code = ExitCode.VERIFICATION_FAILED
+
+    def __init__(self, position: int, problem: str, customer: str | None = None, event_id: str | None = None):
+        self.position, self.problem, self.customer, self.event_id = position, problem, customer, event_id
+        where = (
+            f"position {position}"
+            + (f", customer {customer!r}" if customer else "")
+            + (f", event {event_id}" if event_id else "")
+        )
+        super().__init__(f"verification failed at {where}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What an auditor keeps outside the database: the log's position and root hash at a moment."""
+
+    position: int
+    root: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    """A successful verification: how much was checked, how fast."""
+
+    events: int
+    streams: int
+    checkpoints: int
+    digest_position: int | None
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Return events checked per second."""
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationReport:
+    """Check every stored event from the raw rows; raise VerificationFailedError at the first bad one."""
+    started = time.perf_counter()
+    expected_roots = {position: root for position, root, _ in checkpoints(store)}
+    if digest is not None:
+        known = expected_roots.get(digest.position)
+        if known is not None and known != digest.root:
+            raise VerificationFailedError(digest.position, "digest mismatch: the stored checkpoint differs from the digest")
+        expected_roots[digest.position] = digest.root
+    heads: dict[UUID, tuple[int, str, int]] = {}  # stream -> (version, hash, position) of its last event
+    root = GENESIS_ROOT
+    position = 0
+    for row_id, stream_id, version, topic, raw_state in raw_rows(store):
+        position += 1
+        if row_id != position:
+            raise VerificationFailedError(position, f"event missing: the log jumps from position {position - 1} to {row_id}")
+        try:
+            state = orjson.loads(bytes(raw_state))
+            customer, event_id, stored_hash = state["customer"], state["event_id"], state["hash"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            raise VerificationFailedError(position, "content changed: the stored event is not readable") from None
+        if content_hash(stream_id, version, state) != stored_hash or TOPIC_BY_TYPE.get(state.get("type")) != topic:
+            raise VerificationFailedError(position, "content changed: the hash does not match", customer, event_id)
+        if stream_id_for(customer) != stream_id:
+            raise VerificationFailedError(
+                position, "foreign event inserted: stream does not belong to its customer", customer, event_id
+            )
+        last_version, last_hash, last_position = heads.get(stream_id, (0, GENESIS_HASH, 0))
+        if version > last_version + 1:
+            raise VerificationFailedError(
+                position, f"event missing: stream version {last_version + 1} is absent", customer, event_id
+            )
+        if version <= last_version:
+            problem = f"order changed: stream version {version} after version {last_version}"
+            raise VerificationFailedError(position, problem, customer, event_id)
+        if state.get("prev_hash") != last_hash:
+            after = f"position {last_position}" if last_position else "the stream's start"
+            problem = f"foreign event inserted or order changed: the chain does not link to {after}"
+            raise VerificationFailedError(position, problem, customer, event_id)
+        heads[stream_id] = (version, stored_hash, position)
+        root = next_root(root, position, stored_hash)
+        expected = expected_roots.get(position)
+        if expected is not None and expected != root:
+            raise VerificationFailedError(position, "digest mismatch: the log up to here differs from a checkpoint or digest")
+    missing = [p for p in expected_roots if p > position]
+    if missing:
+        raise VerificationFailedError(
+            position + 1, f"event missing: the log ends at {position} but a digest covers {max(missing)}"
+        )
+    return VerificationReport(
+        events=position,
+        streams=len(heads),
+        checkpoints=len(expected_roots),
+        digest_position=digest.position if digest else None,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,213 @@
+"""Tampering made directly in the database is caught by verify, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import delete, select, update
+
+from cli import main
+from ledger.api import Ledger
+from ledger.audit.chain import checkpoints_table
+from ledger.audit.digest import InvalidDigestError, read_digest
+from ledger.audit.verify import Digest, VerificationFailedError
+from ledger.recorded import content_hash, stream_id_for
+
+
+def fill(ledger: Ledger, rounds: int = 4) -> None:
+    """Positions 1..12: C-1 at 1, 4, 7, 10; C-2 at 2, 5, 8, 11; C-3 at 3, 6, 9, 12."""
+    for n in range(rounds):
+        for customer in ("C-1", "C-2", "C-3"):
+            ledger.append(
+                "contact", customer, {"channel": "web", "topic": f"t{n}"}, occurred_at="2024-01-01", event_id=f"{customer}-{n}"
+            )
+
+
+def execute(ledger: Ledger, statement) -> None:
+    with ledger.store.engine.begin() as connection:
+        connection.execute(statement)
+
+
+def raw(ledger: Ledger, position: int):
+    table = ledger.store.events_table
+    with ledger.store.engine.connect() as connection:
+        return connection.execute(select(table).where(table.c.id == position)).one()
+
+
+def failure(ledger: Ledger, digest: Digest | None = None) -> VerificationFailedError:
+    with pytest.raises(VerificationFailedError) as caught:
+        ledger.verify(digest)
+    return caught.value
+
+
+def as_digest(ledger: Ledger) -> Digest:
+    document = ledger.digest()
+    return Digest(document.position, document.root)
+
+
+def test_untampered_ledger_verifies(ledger: Ledger, db_url):
+    fill(ledger)
+    report = ledger.verify()
+    assert (report.events, report.streams) == (12, 3)
+    result = CliRunner().invoke(main, ["--db", db_url, "verify"])
+    assert result.exit_code == 0
+    assert result.output.startswith("ok: 12 events in 3 streams")
+
+
+def test_empty_ledger_verifies(ledger: Ledger, db_url):
+    assert ledger.verify().events == 0
+    result = CliRunner().invoke(main, ["--db", db_url, "verify"])
+    assert (result.exit_code, result.output) == (0, "ledger is empty: nothing to verify\n")
+
+
+def test_one_changed_byte_is_caught(ledger: Ledger, db_url):
+    fill(ledger)
+    state = bytes(raw(ledger, 5).state).replace(b'"t1"', b'"t7"')
+    execute(ledger, update(ledger.store.events_table).where(ledger.store.events_table.c.id == 5).values(state=state))
+    error = failure(ledger)
+    assert (error.position, error.customer, error.event_id) == (5, "C-2", "C-2-1")
+    assert "content changed" in error.problem
+    result = CliRunner().invoke(main, ["--db", db_url, "verify"])
+    assert result.exit_code == 3
+    assert "verification failed at position 5, customer 'C-2', event C-2-1: content changed" in result.output
+
+
+def test_event_deleted_in_the_middle_of_a_stream(ledger: Ledger):
+    fill(ledger)
+    execute(ledger, delete(ledger.store.events_table).where(ledger.store.events_table.c.id == 4))
+    error = failure(ledger)
+    assert error.position == 4
+    assert "event missing" in error.problem
+
+
+def test_newest_event_deleted_after_a_digest(ledger: Ledger):
+    fill(ledger)
+    digest = as_digest(ledger)
+    execute(ledger, delete(ledger.store.events_table).where(ledger.store.events_table.c.id == 12))
+    assert "a digest covers 12" in failure(ledger).problem  # the stored checkpoint catches it
+    execute(ledger, delete(checkpoints_table))  # and the digest kept outside catches it even without checkpoints
+    error = failure(ledger, digest)
+    assert error.position == 12
+    assert error.problem == "event missing: the log ends at 11 but a digest covers 12"
+
+
+def test_two_events_swapped(ledger: Ledger):
+    fill(ledger)
+    table = ledger.store.events_table
+    execute(ledger, update(table).where(table.c.id == 4).values(id=-4))
+    execute(ledger, update(table).where(table.c.id == 7).values(id=4))
+    execute(ledger, update(table).where(table.c.id == -4).values(id=7))
+    error = failure(ledger)
+    assert (error.position, error.event_id) == (4, "C-1-2")
+    assert "event missing: stream version 2 is absent" in error.problem
+
+
+def test_events_of_different_streams_swapped_are_caught_by_the_digest(ledger: Ledger):
+    fill(ledger)
+    digest = as_digest(ledger)
+    table = ledger.store.events_table
+    execute(ledger, update(table).where(table.c.id == 4).values(id=-4))
+    execute(ledger, update(table).where(table.c.id == 5).values(id=4))
+    execute(ledger, update(table).where(table.c.id == -4).values(id=5))
+    error = failure(ledger, digest)
+    assert "digest mismatch" in error.problem
+
+
+def test_forged_event_with_a_plausible_hash(ledger: Ledger):
+    fill(ledger)
+    genuine = raw(ledger, 7)
+    state = orjson.loads(bytes(genuine.state))
+    state["data"]["topic"] = "forged"
+    state["hash"] = content_hash(stream_id_for("C-1"), 3, state)  # self-consistent, as a forger would make it
+    table = ledger.store.events_table
+    execute(ledger, update(table).where(table.c.id == 7).values(state=orjson.dumps(state)))
+    error = failure(ledger)
+    assert (error.position, error.event_id) == (10, "C-1-3")
+    assert "foreign event inserted or order changed: the chain does not link to position 7" in error.problem
+
+
+def test_foreign_stream_event_is_caught(ledger: Ledger):
+    fill(ledger)
+    state = orjson.loads(bytes(raw(ledger, 12).state))
+    state["customer"] = "C-1"
+    state["hash"] = content_hash(stream_id_for("C-3"), 4, state)
+    table = ledger.store.events_table
+    execute(ledger, update(table).where(table.c.id == 12).values(state=orjson.dumps(state)))
+    assert "foreign event inserted: stream does not belong" in failure(ledger).problem
+
+
+def test_restored_older_copy_after_a_digest(ledger: Ledger, db_url, tmp_path):
+    fill(ledger, rounds=2)
+    if db_url.startswith("sqlite"):
+        database = db_url.removeprefix("sqlite:///")
+        ledger.store.engine.dispose()
+        shutil.copy(database, tmp_path / "backup.db")
+    fill(ledger, rounds=4)
+    digest = as_digest(ledger)
+    if db_url.startswith("sqlite"):
+        ledger.store.engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            (tmp_path / f"ledger.db{suffix}").unlink(missing_ok=True)
+        shutil.copy(tmp_path / "backup.db", database)
+    else:  # PostgreSQL: a restore of the older state is the later rows vanishing
+        execute(ledger, delete(ledger.store.events_table).where(ledger.store.events_table.c.id > 6))
+        execute(ledger, delete(checkpoints_table))
+    error = failure(ledger, digest)
+    assert error.position == 7
+    assert error.problem == "event missing: the log ends at 6 but a digest covers 12"
+
+
+def test_later_events_only_extend_a_digest(ledger: Ledger, db_url, tmp_path):
+    fill(ledger, rounds=2)
+    (tmp_path / "digest.json").write_text(CliRunner().invoke(main, ["--db", db_url, "digest"]).output)
+    assert json.loads((tmp_path / "digest.json").read_text())["position"] == 6
+    fill(ledger, rounds=4)
+    result = CliRunner().invoke(main, ["--db", db_url, "verify", "--digest", str(tmp_path / "digest.json")])
+    assert result.exit_code == 0, result.output
+    assert "digest at position 6 proven" in result.output
+
+
+def test_a_file_that_is_not_our_digest(ledger: Ledger, db_url, tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text('{"position": 3}')
+    result = CliRunner().invoke(main, ["--db", db_url, "verify", "--digest", str(path)])
+    assert result.exit_code == 1
+    assert "not a ledger digest" in result.output
+    with pytest.raises(InvalidDigestError, match="not JSON"):
+        read_digest("hello", "x")
+
+
+def test_digest_extends_from_the_last_checkpoint(ledger: Ledger):
+    fill(ledger, rounds=2)
+    first = ledger.digest()
+    fill(ledger, rounds=4)
+    second = ledger.digest()
+    execute(ledger, delete(checkpoints_table))
+    recomputed = ledger.digest()  # from scratch, over the whole log
+    assert (first.position, second.position) == (6, 12)
+    assert recomputed.root == second.root != first.root
+
+
+@pytest.mark.slow
+def test_hundred_thousand_untampered_events_verify(sqlite_url):
+    with Ledger(sqlite_url) as ledger:
+        for start in range(0, 100_000, 5_000):
+            batch = [
+                {
+                    "type": "contact",
+                    "customer": f"C-{n % 5_000}",
+                    "occurred_at": "2024-01-01",
+                    "event_id": f"e{n}",
+                    "data": {"channel": "web"},
+                }
+                for n in range(start, start + 5_000)
+            ]
+            assert len(ledger.append_many(batch).stored) == 5_000
+        ledger.digest()
+        result = CliRunner().invoke(main, ["--db", sqlite_url, "verify"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 100000 events in 5000 streams, 1 checkpoints")

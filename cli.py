@@ -242,17 +242,18 @@ def _counting(source: Any, bar: tqdm) -> Any:
 @main.command()
 @click.argument("customer")
 @click.option("--as-of", help="Only events that occurred on or before this date or time.")
+@click.option("--known-at", help="Only events the ledger had recorded by this date or time.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_obj
 @handle_errors
-def timeline(obj: LedgerContext, customer: str, as_of: str | None, as_json: bool) -> None:
-    """Show a customer's events in order, with envelope and data.
+def timeline(obj: LedgerContext, customer: str, as_of: str | None, known_at: str | None, as_json: bool) -> None:
+    """Show a customer's events in order, with envelope and data, voids and corrections included.
 
     Example:
 
-        ledger timeline C-000001 --as-of 2024-12-31
+        ledger timeline C-000001 --as-of 2024-12-31 --known-at 2025-01-15
     """
-    events = obj.ledger.timeline(customer, as_of=time_option(as_of, "--as-of"))
+    events = obj.ledger.timeline(customer, as_of=time_option(as_of, "--as-of"), known_at=time_option(known_at, "--known-at"))
     _print_events(events, as_json)
 
 
@@ -284,8 +285,8 @@ def _print_events(events: list[RecordedEvent], as_json: bool) -> None:
             out.write(orjson.dumps(event.to_json_dict()) + b"\n")
         out.flush()
         return
-    rows = [(e.position, format_utc(e.occurred_at), e.customer, e.type, _summary(e)) for e in events]
-    click.echo(tabulate(rows, headers=["position", "occurred_at", "customer", "type", "data"], tablefmt="simple"))
+    rows = [(e.position, format_utc(e.occurred_at), e.customer, e.type, e.actor or "", _summary(e)) for e in events]
+    click.echo(tabulate(rows, headers=["position", "occurred_at", "customer", "type", "actor", "data"], tablefmt="simple"))
 
 
 @main.command()
@@ -345,6 +346,41 @@ def verify(obj: LedgerContext, digest_file: Any) -> None:
         f"ok: {report.events} events in {report.streams} streams, {report.checkpoints} checkpoints{proven}; "
         f"{report.seconds:.2f} s ({report.rate:,.0f} events/s)"
     )
+
+
+@main.command()
+@click.argument("event_id")
+@click.option("--reason", required=True, help="Why the event is void (kept in the ledger).")
+@click.option("--actor", help="Who voids it.")
+@click.pass_obj
+@handle_errors
+def void(obj: LedgerContext, event_id: str, reason: str, actor: str | None) -> None:
+    """Void an earlier event: a new event says it never happened; the original stays.
+
+    Example:
+
+        ledger void shop-123 --reason "test order" --actor auditor-7
+    """
+    receipt = obj.ledger.void(event_id, reason, actor=actor)
+    click.echo(f"{receipt.event_id} at position {receipt.position}: voids {event_id}")
+
+
+@main.command()
+@click.argument("event_id")
+@click.argument("fields", nargs=-1, required=True, metavar="KEY=VALUE...")
+@click.option("--reason", help="Why the data is corrected (kept in the ledger).")
+@click.option("--actor", help="Who corrects it.")
+@click.pass_obj
+@handle_errors
+def correct(obj: LedgerContext, event_id: str, fields: tuple[str, ...], reason: str | None, actor: str | None) -> None:
+    """Correct data fields of an earlier event: a new event carries the changes; the original stays.
+
+    Example:
+
+        ledger correct survey-881 score=7 --reason "typed 1 for 7" --actor agent-3
+    """
+    receipt = obj.ledger.correct(event_id, _parse_assignments(fields), reason=reason, actor=actor)
+    click.echo(f"{receipt.event_id} at position {receipt.position}: corrects {event_id}")
 
 
 @main.command()

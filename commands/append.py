@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from commands.rules import check_event
 from ledger.errors import InvalidEventError, RuleViolationError
+from ledger.events import EventCorrected, EventVoided
 from ledger.recorded import NewEvent, RecordedEvent
 from ledger.store import WriteTransaction
 
@@ -53,6 +54,8 @@ def append_batch(transaction: WriteTransaction, events: list[NewEvent], *, stric
     taken = transaction.existing_event_ids(e.event_id for e in events)
     transaction.load(event for event in events if event.event_id not in taken)
     accepted: list[NewEvent] = []
+    # Only batches with voids or corrections need earlier events of the batch as targets.
+    keep_targets = any(isinstance(event.data, EventVoided | EventCorrected) for event in events)
     for index, event in enumerate(events):
         # Only a stored event claims its id: a rejected one leaves it free for a later, valid line.
         if event.event_id in taken:
@@ -70,5 +73,7 @@ def append_batch(transaction: WriteTransaction, events: list[NewEvent], *, stric
         state.apply(data)
         taken.add(event.event_id)
         accepted.append(event if data is event.data else replace(event, data=data))
+        if keep_targets:
+            transaction.remember(accepted[-1])
     result.stored = transaction.record(accepted)
     return result

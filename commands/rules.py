@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from commands.corrections import check_correction, check_void
 from ledger.currencies import MINOR_UNITS
 from ledger.errors import RuleViolationError
 from ledger.events import (
@@ -11,7 +12,9 @@ from ledger.events import (
     ComplaintReopened,
     ComplaintResolved,
     ComplaintResponded,
+    EventCorrected,
     EventData,
+    EventVoided,
     PurchaseRecorded,
     RefundIssued,
 )
@@ -31,6 +34,10 @@ def check_event(state: StreamState, data: EventData) -> EventData:
             check_complaint_open(state, data.complaint_id, data.wire_name)
         case ComplaintReopened():
             check_complaint_resolved(state, data.complaint_id)
+        case EventVoided():
+            return check_void(state, data)
+        case EventCorrected():
+            return check_correction(state, data)
     return data
 
 

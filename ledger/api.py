@@ -13,7 +13,7 @@ from commands.inputs import EventInput, parse_event
 from ledger.audit.digest import DigestDocument, take_digest
 from ledger.audit.verify import Digest, VerificationReport, verify_log
 from ledger.config import LedgerConfig, load_config
-from ledger.errors import CustomerNotFoundError, InvalidEventError
+from ledger.errors import CustomerNotFoundError, EventNotFoundError, InvalidEventError
 from ledger.recorded import NewEvent, RecordedEvent
 from ledger.store import EventStore
 from ledger.timeutil import end_of_day_utc, parse_time_text, to_utc
@@ -75,7 +75,7 @@ class Ledger:
         correlation_id: str | None = None,
     ) -> Receipt:
         """Append one event in its own durable transaction; a known event_id is reported as a duplicate."""
-        raw = {
+        raw: dict[str, Any] = {
             "type": type,
             "customer": customer,
             "occurred_at": occurred_at,
@@ -119,14 +119,52 @@ class Ledger:
         )
         return result
 
-    def timeline(self, customer: str, *, as_of: datetime | date | str | None = None) -> list[RecordedEvent]:
-        """Return a customer's events in stream order, optionally only those that occurred by as_of."""
+    def void(self, event_id: str, reason: str, *, actor: str | None = None, source: str | None = None) -> Receipt:
+        """Append a void of an earlier event to its customer's stream: queries then treat it as never having happened."""
+        return self.append(
+            "event_voided",
+            self._customer_of(event_id),
+            {"target_event_id": event_id, "reason": reason},
+            actor=actor,
+            source=source,
+        )
+
+    def correct(
+        self,
+        event_id: str,
+        changes: dict[str, Any],
+        *,
+        reason: str | None = None,
+        actor: str | None = None,
+        source: str | None = None,
+    ) -> Receipt:
+        """Append a correction of some data fields of an earlier event to its customer's stream."""
+        data = {"target_event_id": event_id, "changes": changes, "reason": reason}
+        return self.append("event_corrected", self._customer_of(event_id), data, actor=actor, source=source)
+
+    def _customer_of(self, event_id: str) -> str:
+        customer = self.store.customer_of(event_id)
+        if customer is None:
+            raise EventNotFoundError(event_id)
+        return customer
+
+    def timeline(
+        self, customer: str, *, as_of: datetime | date | str | None = None, known_at: datetime | date | str | None = None
+    ) -> list[RecordedEvent]:
+        """Return a customer's events in stream order.
+
+        as_of keeps the events that occurred by then; known_at keeps those the
+        ledger had recorded by then (before later imports and corrections).
+        """
         events = self.store.stream(customer)
         if not events:
             raise CustomerNotFoundError(customer)
         if as_of is not None:
             bound = self.upper_bound(as_of)
             events = [e for e in events if e.occurred_at <= bound]
+        if known_at is not None:
+            bound = self.upper_bound(known_at)
+            events = [e for e in events if e.recorded_at <= bound]
         return events
 
     def upper_bound(self, moment: datetime | date | str) -> datetime:

@@ -20,9 +20,7 @@ _MINOR_UNITS_BY_PLACES: dict[int, str] = {
     4: "CLF UYW",
 }
 
-MINOR_UNITS: dict[str, int] = {
-    code: places for places, codes in _MINOR_UNITS_BY_PLACES.items() for code in codes.split()
-}
+MINOR_UNITS: dict[str, int] = {code: places for places, codes in _MINOR_UNITS_BY_PLACES.items() for code in codes.split()}
 
 
 def is_currency(code: str) -> bool:

@@ -51,3 +51,11 @@ class ConfigurationError(LedgerError):
 
 class DatabaseUnavailableError(LedgerError):
     """The database could not be reached or opened."""
+
+
+class EventNotFoundError(LedgerError):
+    """No stored event has this event_id."""
+
+    def __init__(self, event_id: str):
+        self.event_id = event_id
+        super().__init__(f"unknown event_id: {event_id!r}")

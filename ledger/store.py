@@ -13,6 +13,7 @@ from typing import Any
 from eventsourcing.persistence import Notification
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Engine,
     MetaData,
@@ -29,10 +30,19 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ledger.errors import DatabaseUnavailableError
-from ledger.events import ComplaintFiled, ComplaintReopened, ComplaintResolved, ComplaintResponded, PurchaseRecorded, RefundIssued
+from ledger.events import (
+    ComplaintFiled,
+    ComplaintReopened,
+    ComplaintResolved,
+    ComplaintResponded,
+    EventCorrected,
+    EventVoided,
+    PurchaseRecorded,
+    RefundIssued,
+)
 from ledger.persistence import LedgerApplication
 from ledger.recorded import TOPIC_BY_TYPE, LedgerMapper, NewEvent, RecordedEvent, content_hash, stored_state, stream_id_for
-from ledger.stream import ComplaintStatus, OrderBalance, StreamState
+from ledger.stream import ComplaintStatus, OrderBalance, StreamState, Target
 
 metadata = MetaData()
 
@@ -49,6 +59,9 @@ event_ids_table = Table(
     metadata,
     Column("event_id", String(200), primary_key=True),
     Column("position", BigInteger, nullable=False),
+    # For voids and corrections: the event they refer to; for any event: whether it was voided.
+    Column("target_event_id", String(200), nullable=True, index=True),
+    Column("voided", Boolean, nullable=False, default=False),
 )
 orders_table = Table(
     "ledger_orders",
@@ -158,6 +171,16 @@ class EventStore:
                 select(event_ids_table.c.position).where(event_ids_table.c.event_id == event_id)
             ).scalar_one()
 
+    def customer_of(self, event_id: str) -> str | None:
+        """Return the customer of a stored event, or None if no event has this id."""
+        ids, table = event_ids_table.c, self.events_table
+        query = (
+            select(table.c.state).join_from(event_ids_table, table, table.c.id == ids.position).where(ids.event_id == event_id)
+        )
+        with self.engine.connect() as connection:
+            state = connection.execute(query).scalar_one_or_none()
+        return None if state is None else str(self.mapper.transcoder.decode(bytes(state))["customer"])
+
     def _decode(self, query: Any) -> list[RecordedEvent]:
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
@@ -205,10 +228,50 @@ class WriteTransaction:
                 self._persisted_streams.add(ids[stream_id])
             for stream_id, customer in ids.items():
                 self.streams.setdefault(customer, StreamState(stream_id, customer))
+        self._load_targets(events)
         order_keys = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
+        order_keys |= {
+            (t.customer, t.data["order_id"]) for s in self.streams.values() for t in s.targets.values() if "order_id" in t.data
+        }
         self._load_orders(order_keys - self._looked_up_orders)
         complaint_keys = {(e.customer, e.data.complaint_id) for e in events if isinstance(e.data, COMPLAINT_EVENTS)}
         self._load_complaints(complaint_keys - self._looked_up_complaints)
+
+    def _load_targets(self, events: list[NewEvent]) -> None:
+        """Load the events that voids and corrections refer to, with their data as corrected so far."""
+        wanted = {e.data.target_event_id: e.customer for e in events if isinstance(e.data, EventVoided | EventCorrected)}
+        wanted = {k: c for k, c in wanted.items() if k not in self.streams[c].targets}
+        if not wanted:
+            return
+        ids = event_ids_table.c
+        with_corrections = select(ids.event_id, ids.position, ids.voided, ids.target_event_id).where(
+            ids.event_id.in_(list(wanted)) | ids.target_event_id.in_(list(wanted))
+        )
+        index = self.connection.execute(with_corrections.order_by(ids.position)).all()
+        states = self._states_at([row.position for row in index])
+        for row in index:
+            state = states[row.position]
+            if row.event_id in wanted:
+                target = Target(row.event_id, row.position, state["customer"], state["type"], dict(state["data"]), row.voided)
+                self.streams[wanted[row.event_id]].targets[row.event_id] = target
+            elif state["type"] == EventCorrected.wire_name:  # in log order: later corrections win
+                target = self.streams[wanted[row.target_event_id]].targets[row.target_event_id]
+                target.data.update(state["data"]["changes"])
+
+    def _states_at(self, positions: list[int]) -> dict[int, dict[str, Any]]:
+        table = self.store.events_table
+        rows = self.connection.execute(select(table.c.id, table.c.state).where(table.c.id.in_(positions))).all()
+        return {row.id: self.store.mapper.transcoder.decode(bytes(row.state)) for row in rows}
+
+    def remember(self, event: NewEvent) -> None:
+        """Make an event accepted earlier in this transaction a possible target of a later void or correction."""
+        for state in self.streams.values():
+            if event.event_id in state.targets:
+                return
+        data = event.data.model_dump(mode="json", exclude_none=True)
+        self.streams[event.customer].targets[event.event_id] = Target(
+            event.event_id, 0, event.customer, event.data.wire_name, data
+        )
 
     def _load_orders(self, keys: set[tuple[str, str]]) -> None:
         self._looked_up_orders |= keys
@@ -295,7 +358,23 @@ class WriteTransaction:
             state.last_hash = digest
         connection = self.connection
         connection.execute(store.events_table.insert(), event_rows)
-        connection.execute(event_ids_table.insert(), [{"event_id": r.event_id, "position": r.position} for r in recorded])
+        connection.execute(
+            event_ids_table.insert(),
+            [
+                {
+                    "event_id": r.event_id,
+                    "position": r.position,
+                    "voided": False,
+                    "target_event_id": getattr(r.data, "target_event_id", None),
+                }
+                for r in recorded
+            ],
+        )
+        voided = [{"b_event_id": r.data.target_event_id} for r in recorded if isinstance(r.data, EventVoided)]
+        if voided:
+            connection.execute(
+                event_ids_table.update().where(event_ids_table.c.event_id == bindparam("b_event_id")).values(voided=True), voided
+            )
         self._save_streams(touched)
         self._save_orders(events)
         self._save_complaints(events)
@@ -325,6 +404,11 @@ class WriteTransaction:
 
     def _save_orders(self, events: list[NewEvent]) -> None:
         keys = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
+        for e in events:  # voids and corrections of purchases and refunds move their order's totals
+            if isinstance(e.data, EventVoided | EventCorrected):
+                order_id = self.streams[e.customer].targets[e.data.target_event_id].data.get("order_id")
+                if order_id is not None:
+                    keys.add((e.customer, order_id))
         new: list[dict[str, Any]] = []
         old: list[dict[str, Any]] = []
         for customer, order_id in keys:

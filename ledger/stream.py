@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from ledger.currencies import MINOR_UNITS
@@ -16,7 +17,9 @@ from ledger.events import (
     ComplaintFiled,
     ComplaintReopened,
     ComplaintResolved,
+    EventCorrected,
     EventData,
+    EventVoided,
     PurchaseRecorded,
     RefundIssued,
 )
@@ -49,6 +52,23 @@ class OrderBalance:
 
 
 @dataclass(slots=True)
+class Target:
+    """An earlier event that a void or correction refers to, with its data as corrected so far."""
+
+    event_id: str
+    position: int
+    customer: str
+    type: str
+    data: dict[str, Any]
+    voided: bool = False
+
+    @property
+    def is_correction(self) -> bool:
+        """Tell whether the target is itself a void or a correction."""
+        return self.type in (EventVoided.wire_name, EventCorrected.wire_name)
+
+
+@dataclass(slots=True)
 class StreamState:
     """The head of one customer's stream and the parts of its state a batch touches."""
 
@@ -59,6 +79,7 @@ class StreamState:
     orders: dict[str, OrderBalance] = field(default_factory=dict)
     complaints: dict[str, ComplaintStatus] = field(default_factory=dict)
     new_complaints: set[str] = field(default_factory=set)
+    targets: dict[str, Target] = field(default_factory=dict)
 
     @property
     def is_new(self) -> bool:
@@ -83,3 +104,25 @@ class StreamState:
                 self.complaints[complaint_id] = ComplaintStatus.RESOLVED
             case ComplaintReopened(complaint_id=complaint_id):
                 self.complaints[complaint_id] = ComplaintStatus.OPEN
+            case EventVoided(target_event_id=target_id):
+                target = self.targets[target_id]
+                self._adjust_order(target, -_minor(target.data))
+                target.voided = True
+            case EventCorrected(target_event_id=target_id, changes=changes):
+                target = self.targets[target_id]
+                corrected = {**target.data, **changes}
+                self._adjust_order(target, _minor(corrected) - _minor(target.data))
+                target.data = corrected
+
+    def _adjust_order(self, target: Target, delta_minor: int) -> None:
+        """Move an order's paid or refunded total when a purchase or refund is voided or corrected."""
+        if target.type == PurchaseRecorded.wire_name:
+            self.orders[target.data["order_id"]].paid_minor += delta_minor
+        elif target.type == RefundIssued.wire_name:
+            self.orders[target.data["order_id"]].refunded_minor += delta_minor
+
+
+def _minor(data: dict[str, Any]) -> int:
+    if "amount" not in data or "currency" not in data:
+        return 0
+    return to_minor_units(Decimal(str(data["amount"])), data["currency"])

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from commands.importer import detect_format, import_events
 from ledger.api import Ledger
+from ledger.audit.corrections import CorrectionNote, corrections_by_target
 from ledger.audit.digest import digest_json, read_digest
 from ledger.config import load_config
 from ledger.errors import ExitCode, LedgerError
@@ -273,9 +274,10 @@ def log(obj: LedgerContext, after: int, limit: int, as_json: bool) -> None:
     _print_events(obj.ledger.log(after=after, limit=limit), as_json)
 
 
-def _summary(event: RecordedEvent) -> str:
+def _summary(event: RecordedEvent, notes: list[CorrectionNote]) -> str:
     data = event.data.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    return " ".join(f"{k}={v}" for k, v in data.items())
+    text = " ".join(f"{k}={v}" for k, v in data.items())
+    return text + "".join(f" [{note.describe()}]" for note in notes)
 
 
 def _print_events(events: list[RecordedEvent], as_json: bool) -> None:
@@ -285,7 +287,11 @@ def _print_events(events: list[RecordedEvent], as_json: bool) -> None:
             out.write(orjson.dumps(event.to_json_dict()) + b"\n")
         out.flush()
         return
-    rows = [(e.position, format_utc(e.occurred_at), e.customer, e.type, e.actor or "", _summary(e)) for e in events]
+    notes = corrections_by_target(events)
+    rows = [
+        (e.position, format_utc(e.occurred_at), e.customer, e.type, e.actor or "", _summary(e, notes.get(e.event_id, [])))
+        for e in events
+    ]
     click.echo(tabulate(rows, headers=["position", "occurred_at", "customer", "type", "actor", "data"], tablefmt="simple"))
 
 

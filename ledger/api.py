@@ -10,6 +10,7 @@ from typing import Any
 
 from commands.append import AppendResult, Rejection, append_batch
 from commands.inputs import EventInput, parse_event
+from ledger.audit.corrections import timeline_view
 from ledger.audit.digest import DigestDocument, take_digest
 from ledger.audit.verify import Digest, VerificationReport, verify_log
 from ledger.config import LedgerConfig, load_config
@@ -153,19 +154,18 @@ class Ledger:
     ) -> list[RecordedEvent]:
         """Return a customer's events in stream order.
 
-        as_of keeps the events that occurred by then; known_at keeps those the
-        ledger had recorded by then (before later imports and corrections).
+        as_of keeps the events that occurred by then (with their voids and
+        corrections); known_at keeps those the ledger had recorded by then
+        (before later imports and corrections).
         """
         events = self.store.stream(customer)
         if not events:
             raise CustomerNotFoundError(customer)
-        if as_of is not None:
-            bound = self.upper_bound(as_of)
-            events = [e for e in events if e.occurred_at <= bound]
-        if known_at is not None:
-            bound = self.upper_bound(known_at)
-            events = [e for e in events if e.recorded_at <= bound]
-        return events
+        return timeline_view(
+            events,
+            as_of=None if as_of is None else self.upper_bound(as_of),
+            known_at=None if known_at is None else self.upper_bound(known_at),
+        )
 
     def upper_bound(self, moment: datetime | date | str) -> datetime:
         """Return the last instant an as-of bound covers: a date means its whole day (UTC), a naive time the configured zone."""

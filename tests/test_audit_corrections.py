@@ -130,3 +130,25 @@ def test_cli_void_correct_and_timeline(ledger: Ledger, db_url):
     assert lines[1]["data"] == {"target_event_id": "S-1", "changes": {"score": 4}, "reason": "typo"}
     text = runner.invoke(main, ["--db", db_url, "timeline", "C-1"]).output
     assert "agent-3" in text and "event_corrected" in text
+
+
+def test_effective_events_and_timeline_views(ledger: Ledger, db_url):
+    from ledger.audit.corrections import effective_events
+
+    ledger.append("purchase", "C-1", {"order_id": "O-1", "amount": "30"}, event_id="P-1", occurred_at="2024-01-05")
+    ledger.append(
+        "survey_answered", "C-1", {"survey_id": "S", "kind": "nps", "score": 1}, event_id="S-1", occurred_at="2024-01-06"
+    )
+    ledger.void("P-1", "test order", actor="auditor")
+    after_void = datetime.now(UTC)
+    ledger.correct("S-1", {"score": 6}, actor="agent")
+    ledger.correct("S-1", {"score": 8}, actor="agent")
+    events = ledger.timeline("C-1")
+    assert [(e.event_id, e.data.score) for e in effective_events(events)] == [("S-1", 8)]
+    assert [(e.event_id, e.data.score) for e in effective_events(events, known_at=after_void)] == [("S-1", 1)]
+    # as of January: the January events with their later corrections; known at: before the corrections
+    assert len(ledger.timeline("C-1", as_of="2024-01-31")) == 5
+    assert [e.type for e in ledger.timeline("C-1", known_at=after_void)] == ["purchase", "survey_answered", "event_voided"]
+    text = CliRunner().invoke(main, ["--db", db_url, "timeline", "C-1"]).output
+    assert "[voided at 3 by auditor: test order]" in text
+    assert "[corrected score=6 at 4 by agent] [corrected score=8 at 5 by agent]" in text

@@ -389,6 +389,39 @@ def correct(obj: LedgerContext, event_id: str, fields: tuple[str, ...], reason: 
     click.echo(f"{receipt.event_id} at position {receipt.position}: corrects {event_id}")
 
 
+@main.group()
+def export() -> None:
+    """Export data for auditors and analysts."""
+
+
+@export.command(name="events")
+@click.option("--customer", help="Only this customer's stream.")
+@click.option("--from", "occurred_from", help="Only events that occurred at or after this date or time.")
+@click.option("--to", "occurred_to", help="Only events that occurred on or before this date (whole day) or time.")
+@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.pass_obj
+@handle_errors
+def export_events_command(
+    obj: LedgerContext, customer: str | None, occurred_from: str | None, occurred_to: str | None, file_format: str
+) -> None:
+    """Stream stored events with positions and hashes; the last line digests the export itself.
+
+    Example:
+
+        ledger export events --customer C-000001 --from 2024-01-01 --to 2024-12-31 > audit.jsonl
+    """
+    lines = obj.ledger.export_events(
+        customer=customer,
+        occurred_from=time_option(occurred_from, "--from"),
+        occurred_to=time_option(occurred_to, "--to"),
+        file_format=file_format,  # type: ignore[arg-type]
+    )
+    out = sys.stdout.buffer
+    for line in lines:
+        out.write(line)
+    out.flush()
+
+
 @main.command()
 @click.pass_obj
 @handle_errors

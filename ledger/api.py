@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,6 +12,7 @@ from commands.append import AppendResult, Rejection, append_batch
 from commands.inputs import EventInput, parse_event
 from ledger.audit.corrections import timeline_view
 from ledger.audit.digest import DigestDocument, take_digest
+from ledger.audit.export import ExportFormat, export_events
 from ledger.audit.verify import Digest, VerificationReport, verify_log
 from ledger.config import LedgerConfig, load_config
 from ledger.errors import CustomerNotFoundError, EventNotFoundError, InvalidEventError
@@ -182,6 +183,22 @@ class Ledger:
     def digest(self) -> DigestDocument:
         """Return a digest of the whole log to keep outside the database, and checkpoint it."""
         return take_digest(self.store)
+
+    def export_events(
+        self,
+        *,
+        customer: str | None = None,
+        occurred_from: datetime | date | str | None = None,
+        occurred_to: datetime | date | str | None = None,
+        file_format: ExportFormat = "jsonl",
+    ) -> Iterator[bytes]:
+        """Stream stored events with positions and hashes, ending with the export's own digest line."""
+        start = None
+        if occurred_from is not None:
+            moment = parse_time_text(occurred_from) if isinstance(occurred_from, str) else occurred_from
+            start = to_utc(moment, self.config.ledger.tz)
+        end = None if occurred_to is None else self.upper_bound(occurred_to)
+        return export_events(self.store, customer=customer, occurred_from=start, occurred_to=end, file_format=file_format)
 
     def log(self, *, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
         """Return the global log after a position, in commit order."""

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
+from uuid import UUID
 
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, select
 
@@ -30,14 +31,14 @@ def next_root(root: str, position: int, event_hash: str) -> str:
     return hashlib.sha256(f"{root}:{position}:{event_hash}".encode()).hexdigest()
 
 
-def raw_rows(store: EventStore, after: int = 0, upto: int | None = None) -> Iterator[Any]:
+def raw_rows(store: EventStore, after: int = 0, stream_id: UUID | None = None) -> Iterator[Any]:
     """Yield raw rows (id, originator_id, originator_version, topic, state) in log order, page by page."""
     table = store.events_table
     columns = (table.c.id, table.c.originator_id, table.c.originator_version, table.c.topic, table.c.state)
     while True:
         query = select(*columns).where(table.c.id > after).order_by(table.c.id).limit(PAGE_SIZE)
-        if upto is not None:
-            query = query.where(table.c.id <= upto)
+        if stream_id is not None:
+            query = query.where(table.c.originator_id == stream_id)
         with store.engine.connect() as connection:
             rows = connection.execute(query).all()
         yield from rows

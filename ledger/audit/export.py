@@ -1,0 +1,76 @@
+"""Audit export: raw stored events in log order, streamed, ending with a digest of the export itself."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+
+from ledger.audit.chain import raw_rows
+from ledger.audit.digest import take_digest
+from ledger.recorded import stream_id_for
+from ledger.store import EventStore
+
+ExportFormat = Literal["jsonl", "csv"]
+EXPORT_FORMAT = "ledger-export/1"
+CSV_COLUMNS = ["position", "stream", "version", "type", "event_id", "customer", "occurred_at", "recorded_at",
+               "source", "actor", "correlation_id", "data", "prev_hash", "hash"]  # fmt: skip
+
+
+def export_events(
+    store: EventStore,
+    *,
+    customer: str | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    file_format: ExportFormat = "jsonl",
+) -> Iterator[bytes]:
+    """Yield the export line by line; the last line is the export's digest (see README, "Verifying an export")."""
+    digest = hashlib.sha256()
+    count = 0
+    stream = stream_id_for(customer) if customer is not None else None
+    header = _csv_line(CSV_COLUMNS) if file_format == "csv" else None
+    if header is not None:
+        digest.update(header)
+        yield header
+    for position, stream_id, version, _topic, raw_state in raw_rows(store, stream_id=stream):
+        state = orjson.loads(bytes(raw_state))
+        occurred = datetime.fromisoformat(state["occurred_at"])
+        if (occurred_from and occurred < occurred_from) or (occurred_to and occurred > occurred_to):
+            continue
+        line = _line(position, str(stream_id), version, state, file_format)
+        digest.update(line)
+        count += 1
+        yield line
+    log = take_digest(store)
+    trailer = {
+        "format": EXPORT_FORMAT,
+        "events": count,
+        "sha256": digest.hexdigest(),
+        "log_position": log.position,
+        "log_root": log.root,
+    }
+    yield (b"# " if file_format == "csv" else b"") + json.dumps({"export": trailer}).encode() + b"\n"
+
+
+def _line(position: int, stream: str, version: int, state: dict[str, Any], file_format: ExportFormat) -> bytes:
+    if file_format == "jsonl":
+        return orjson.dumps({"position": position, "stream": stream, "version": version, "state": state}) + b"\n"
+    data = orjson.dumps(state["data"], option=orjson.OPT_SORT_KEYS).decode()
+    envelope = [
+        state.get(k) or ""
+        for k in ("type", "event_id", "customer", "occurred_at", "recorded_at", "source", "actor", "correlation_id")
+    ]
+    return _csv_line([position, stream, version, *envelope, data, state["prev_hash"], state["hash"]])
+
+
+def _csv_line(values: list[Any]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue().encode()

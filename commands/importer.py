@@ -127,7 +127,8 @@ def _batches(
             summary.problems.append(LineProblem(line.number, line.problem or "unreadable line"))
             continue
         try:
-            event = ledger.parse(line.raw, require_time=True, default_event_id=_content_event_id(line.raw))
+            default_id = None if line.raw.get("event_id") else _content_event_id(line.raw)
+            event = ledger.parse(line.raw, require_time=True, default_event_id=default_id)
         except InvalidEventError as error:
             summary.problems.append(LineProblem(line.number, str(error)))
             continue

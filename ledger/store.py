@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import (
@@ -113,6 +114,20 @@ class EventStore:
         self.events_table: Table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         self.mapper = LedgerMapper()
         self.is_postgres = engine.dialect.name == "postgresql"
+        # The hot inserts bypass SQLAlchemy's per-row parameter processing (about 2 s per
+        # 150k events in the import profile): plain DB-API executemany with driver values.
+        mark = "%s" if self.is_postgres else "?"
+        self.insert_events_sql = (
+            f"INSERT INTO {self.events_table.name} (id, originator_id, originator_version, topic, state) "
+            f"VALUES ({', '.join([mark] * 5)})"
+        )
+        self.insert_event_ids_sql = (
+            f"INSERT INTO {event_ids_table.name} (event_id, position, voided, target_event_id) VALUES ({', '.join([mark] * 4)})"
+        )
+
+    def driver_uuid(self, stream_id: UUID) -> Any:
+        """Return a stream id as the events table's column expects it from the driver (16 bytes on SQLite)."""
+        return stream_id if self.is_postgres else stream_id.bytes
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -308,7 +323,7 @@ class WriteTransaction:
         store = self.store
         position = self.connection.execute(select(func.coalesce(func.max(store.events_table.c.id), 0))).scalar_one()
         recorded_at = datetime.now(UTC)
-        event_rows: list[dict[str, Any]] = []
+        event_rows: list[tuple[Any, ...]] = []
         recorded: list[RecordedEvent] = []
         touched: dict[str, StreamState] = {}
         for event in events:
@@ -330,13 +345,13 @@ class WriteTransaction:
             digest = content_hash(state.stream_id, state.version, stored)
             stored["hash"] = digest
             event_rows.append(
-                {
-                    "id": position,
-                    "originator_id": state.stream_id,
-                    "originator_version": state.version,
-                    "topic": TOPIC_BY_TYPE[event.data.wire_name],
-                    "state": store.mapper.transcoder.encode(stored),
-                }
+                (
+                    position,
+                    store.driver_uuid(state.stream_id),
+                    state.version,
+                    TOPIC_BY_TYPE[event.data.wire_name],
+                    store.mapper.transcoder.encode(stored),
+                )
             )
             recorded.append(
                 RecordedEvent(
@@ -357,18 +372,10 @@ class WriteTransaction:
             )
             state.last_hash = digest
         connection = self.connection
-        connection.execute(store.events_table.insert(), event_rows)
-        connection.execute(
-            event_ids_table.insert(),
-            [
-                {
-                    "event_id": r.event_id,
-                    "position": r.position,
-                    "voided": False,
-                    "target_event_id": getattr(r.data, "target_event_id", None),
-                }
-                for r in recorded
-            ],
+        connection.exec_driver_sql(store.insert_events_sql, event_rows)
+        connection.exec_driver_sql(
+            store.insert_event_ids_sql,
+            [(r.event_id, r.position, False, getattr(r.data, "target_event_id", None)) for r in recorded],
         )
         voided = [{"b_event_id": r.data.target_event_id} for r in recorded if isinstance(r.data, EventVoided)]
         if voided:

@@ -245,8 +245,12 @@ class WriteTransaction:
                 self.streams.setdefault(customer, StreamState(stream_id, customer))
         self._load_targets(events)
         order_keys = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
+        # Only a stream's own targets move its orders; a foreign target is refused by the rules.
         order_keys |= {
-            (t.customer, t.data["order_id"]) for s in self.streams.values() for t in s.targets.values() if "order_id" in t.data
+            (customer, t.data["order_id"])
+            for customer, state in self.streams.items()
+            for t in state.targets.values()
+            if t.customer == customer and "order_id" in t.data
         }
         self._load_orders(order_keys - self._looked_up_orders)
         complaint_keys = {(e.customer, e.data.complaint_id) for e in events if isinstance(e.data, COMPLAINT_EVENTS)}
@@ -280,13 +284,11 @@ class WriteTransaction:
 
     def remember(self, event: NewEvent) -> None:
         """Make an event accepted earlier in this transaction a possible target of a later void or correction."""
-        for state in self.streams.values():
-            if event.event_id in state.targets:
-                return
+        targets = self.streams[event.customer].targets
+        if event.event_id in targets:
+            return
         data = event.data.model_dump(mode="json", exclude_none=True)
-        self.streams[event.customer].targets[event.event_id] = Target(
-            event.event_id, 0, event.customer, event.data.wire_name, data
-        )
+        targets[event.event_id] = Target(event.event_id, 0, event.customer, event.data.wire_name, data)
 
     def _load_orders(self, keys: set[tuple[str, str]]) -> None:
         self._looked_up_orders |= keys

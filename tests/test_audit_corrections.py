@@ -152,3 +152,15 @@ def test_effective_events_and_timeline_views(ledger: Ledger, db_url):
     text = CliRunner().invoke(main, ["--db", db_url, "timeline", "C-1"]).output
     assert "[voided at 3 by auditor: test order]" in text
     assert "[corrected score=6 at 4 by agent] [corrected score=8 at 5 by agent]" in text
+
+
+def test_void_filed_under_another_customer_is_refused_not_a_crash(ledger: Ledger):
+    ledger.append("purchase", "C-2", {"order_id": "O-1", "amount": "5"}, event_id="P-2")
+    result = ledger.append_many(
+        [
+            {"type": "event_voided", "customer": "C-1", "data": {"target_event_id": "P-2", "reason": "x"}},
+            {"type": "contact", "customer": "C-1", "data": {"channel": "web"}},
+        ]
+    )
+    assert len(result.stored) == 1
+    assert "belongs to another customer" in str(result.rejected[0].error)

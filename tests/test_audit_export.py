@@ -64,8 +64,8 @@ def test_export_filters_by_customer_and_time(ledger: Ledger, db_url):
         main, ["--db", db_url, "export", "events", "--from", "2024-02-01", "--to", "2024-02-01"]
     ).stdout_bytes
     lines = february.splitlines()
-    assert [json.loads(x)["state"]["event_id"] for x in lines[:-1]] == ["P"]
-    assert json.loads(lines[-1])["export"]["events"] == 1
+    assert [json.loads(x)["state"]["type"] for x in lines[:-1]] == ["purchase", "event_voided"]  # P and its void
+    assert json.loads(lines[-1])["export"]["events"] == 2
 
 
 def test_csv_export_has_a_header_and_a_digest_comment(ledger: Ledger, db_url):
@@ -82,3 +82,10 @@ def test_csv_export_has_a_header_and_a_digest_comment(ledger: Ledger, db_url):
 def test_empty_export(ledger: Ledger, db_url):
     export = CliRunner().invoke(main, ["--db", db_url, "export", "events"]).stdout_bytes
     assert json.loads(export)["export"]["events"] == 0
+
+
+def test_time_window_keeps_the_corrections_of_exported_events(ledger: Ledger, db_url):
+    fill(ledger)  # the void of P (February) is recorded now, with occurred_at now
+    export = CliRunner().invoke(main, ["--db", db_url, "export", "events", "--to", "2024-02-01"]).stdout_bytes
+    types = [json.loads(x)["state"]["type"] for x in export.splitlines()[:-1]]
+    assert types == ["customer_registered", "purchase", "event_voided"]

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from ledger.audit.chain import DIGEST_FORMAT, GENESIS_ROOT, checkpoints, checkpoints_table, next_root, raw_rows
 from ledger.audit.verify import Digest
@@ -41,8 +42,11 @@ def take_digest(store: EventStore) -> DigestDocument:
         root = next_root(root, row_id, orjson.loads(bytes(raw_state))["hash"])
     now = datetime.now(UTC)
     if not known or known[-1][0] != position:
-        with store.engine.begin() as connection:
-            connection.execute(checkpoints_table.insert().values(position=position, root=root, created_at=now))
+        try:
+            with store.engine.begin() as connection:
+                connection.execute(checkpoints_table.insert().values(position=position, root=root, created_at=now))
+        except IntegrityError:
+            pass  # a concurrent digest stored the same checkpoint first; verify checks it against the log
     return DigestDocument(format=DIGEST_FORMAT, position=position, count=position, root=root, created_at=format_utc(now))
 
 

@@ -19,6 +19,7 @@ from ledger.store import EventStore
 
 ExportFormat = Literal["jsonl", "csv"]
 EXPORT_FORMAT = "ledger-export/1"
+CORRECTION_TYPES = frozenset({"event_voided", "event_corrected"})
 CSV_COLUMNS = ["position", "stream", "version", "type", "event_id", "customer", "occurred_at", "recorded_at",
                "source", "actor", "correlation_id", "data", "prev_hash", "hash"]  # fmt: skip
 
@@ -34,21 +35,29 @@ def export_events(
     """Yield the export line by line; the last line is the export's digest (see README, "Verifying an export")."""
     digest = hashlib.sha256()
     count = 0
+    # The log digest comes first and bounds the export, so that rows appended meanwhile are not half in it.
+    log = take_digest(store)
     stream = stream_id_for(customer) if customer is not None else None
+    exported: set[str] = set()  # with a time window, the corrections of exported events are exported too
     header = _csv_line(CSV_COLUMNS) if file_format == "csv" else None
     if header is not None:
         digest.update(header)
         yield header
     for position, stream_id, version, _topic, raw_state in raw_rows(store, stream_id=stream):
+        if position > log.position:
+            break
         state = orjson.loads(bytes(raw_state))
         occurred = datetime.fromisoformat(state["occurred_at"])
-        if (occurred_from and occurred < occurred_from) or (occurred_to and occurred > occurred_to):
+        in_window = not ((occurred_from and occurred < occurred_from) or (occurred_to and occurred > occurred_to))
+        corrects_exported = state["type"] in CORRECTION_TYPES and state["data"]["target_event_id"] in exported
+        if not (in_window or corrects_exported):
             continue
+        if occurred_from or occurred_to:
+            exported.add(state["event_id"])
         line = _line(position, str(stream_id), version, state, file_format)
         digest.update(line)
         count += 1
         yield line
-    log = take_digest(store)
     trailer = {
         "format": EXPORT_FORMAT,
         "events": count,

@@ -100,13 +100,15 @@ def stored_state(
     return state
 
 
-def content_hash(stream_id: UUID, version: int, state: dict[str, Any]) -> str:
-    """Hash an event's canonical content: its stream, version and state minus the hash.
+def content_hash(position: int, stream_id: UUID, version: int, state: dict[str, Any]) -> str:
+    """Hash an event's canonical content: its log position, stream, version and state minus the hash.
 
     Canonical encoding: UTF-8 JSON with keys sorted and no whitespace (orjson
-    with OPT_SORT_KEYS), of the stored state plus ``stream`` and ``version``.
+    with OPT_SORT_KEYS), of the stored state plus ``position``, ``stream`` and
+    ``version``. The position pins each event to its place in the global log.
     """
     content = {k: v for k, v in state.items() if k != "hash"}
+    content["position"] = position
     content["stream"] = str(stream_id)
     content["version"] = version
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()

@@ -344,7 +344,7 @@ class WriteTransaction:
                 data=event.data,
                 prev_hash=state.last_hash,
             )
-            digest = content_hash(state.stream_id, state.version, stored)
+            digest = content_hash(position, state.stream_id, state.version, stored)
             stored["hash"] = digest
             event_rows.append(
                 (

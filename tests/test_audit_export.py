@@ -23,7 +23,7 @@ def offline_check(export: bytes) -> dict:
     for line in lines:
         state = dict(line["state"])
         stored = state.pop("hash")
-        state.update(stream=line["stream"], version=line["version"])
+        state.update(position=line["position"], stream=line["stream"], version=line["version"])
         canonical = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
         assert hashlib.sha256(canonical).hexdigest() == stored, f"content changed at {line['position']}"
         assert line["state"]["prev_hash"] == previous.get(line["stream"], "0" * 64), f"chain broken at {line['position']}"

@@ -140,7 +140,7 @@ def test_hashes_chain_within_each_stream(ledger: Ledger):
     stored = ledger.store.log(after=0, limit=1)[0]
     raw = ledger.store.mapper.transcoder.decode(_raw_state(ledger, 1))
     assert raw["event_id"] == "a0"
-    assert content_hash(stored.stream_id, 1, raw) == raw["hash"] == stored.hash
+    assert content_hash(1, stored.stream_id, 1, raw) == raw["hash"] == stored.hash
 
 
 def _raw_state(ledger: Ledger, position: int) -> bytes:

@@ -74,8 +74,6 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
             customer, event_id, stored_hash = state["customer"], state["event_id"], state["hash"]
         except (orjson.JSONDecodeError, KeyError, TypeError):
             raise VerificationFailedError(position, "content changed: the stored event is not readable") from None
-        if content_hash(stream_id, version, state) != stored_hash or TOPIC_BY_TYPE.get(state.get("type")) != topic:
-            raise VerificationFailedError(position, "content changed: the hash does not match", customer, event_id)
         if stream_id_for(customer) != stream_id:
             raise VerificationFailedError(
                 position, "foreign event inserted: stream does not belong to its customer", customer, event_id
@@ -91,6 +89,11 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
         if state.get("prev_hash") != last_hash:
             after = f"position {last_position}" if last_position else "the stream's start"
             problem = f"foreign event inserted or order changed: the chain does not link to {after}"
+            raise VerificationFailedError(position, problem, customer, event_id)
+        # Checked after the stream's order, so that a reordered stream says so; the position
+        # is hashed too, so an event moved to another place in the log fails here.
+        if content_hash(position, stream_id, version, state) != stored_hash or TOPIC_BY_TYPE.get(state.get("type")) != topic:
+            problem = "content changed or event moved: the hash does not match this event at this position"
             raise VerificationFailedError(position, problem, customer, event_id)
         heads[stream_id] = (version, stored_hash, position)
         root = next_root(root, position, stored_hash)

@@ -28,7 +28,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy ledger commands projections cli.py
+	$(BIN)/mypy ledger commands projections bench cli.py
 
 bench: install
 	$(BIN)/python -m bench

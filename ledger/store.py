@@ -144,6 +144,10 @@ class EventStore:
                 if self.is_postgres:
                     # Serialise writers, as the library does, so that positions grow in commit order.
                     connection.execute(text(f"LOCK TABLE {self.events_table.name} IN EXCLUSIVE MODE"))
+                    # Every read of a write transaction is a key lookup. During a bulk import the
+                    # planner's statistics lag behind the tables and it picks sequential scans
+                    # (measured: the event-id lookup went from 2 ms to 70 ms at 60k events).
+                    connection.execute(text("SET LOCAL enable_seqscan = off"))
                 transaction = WriteTransaction(self, connection)
                 yield transaction
                 if self.is_postgres and transaction.recorded:

@@ -1,0 +1,107 @@
+"""Every scenario of the suite, in the order of the table. Adding one: a function in a module, a line here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bench.context import Backend
+
+Group = Literal["raw", "library", "ledger"]
+Need = Literal["growth file", "populated database"]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A ratio to another scenario of the same run (or, without a baseline, the value itself) and its bounds, if any."""
+
+    baseline: str | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @property
+    def has_target(self) -> bool:
+        """Return whether there is a bound to meet, rather than a ratio to show."""
+        return self.at_least is not None or self.at_most is not None
+
+    def is_met(self, value: float) -> bool:
+        """Return whether value (a ratio, or the scenario's own value) lies within the bounds."""
+        return (self.at_least is None or value >= self.at_least) and (self.at_most is None or value <= self.at_most)
+
+
+def ratio(baseline: str, at_least: float | None = None, at_most: float | None = None) -> Comparison:
+    """Compare to another scenario's median: this median / the baseline's."""
+    return Comparison(baseline, at_least, at_most)
+
+
+def absolute(at_least: float | None = None, at_most: float | None = None) -> Comparison:
+    """Bound the scenario's own median (a rate in events/s or a latency in ms)."""
+    return Comparison(None, at_least, at_most)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One line of the table: a function ``module:name`` taking a RunContext and returning a Measurement."""
+
+    name: str
+    # A topic rather than the function itself, so that each subprocess imports only what its scenario needs.
+    function: str
+    group: Group
+    comparisons: tuple[Comparison, ...] = ()
+    backend: Backend = "sqlite"
+    needs: tuple[Need, ...] = ()
+
+
+RAW_BULK = "raw bulk insert"
+RAW_BULK_PG = "raw bulk insert (PostgreSQL)"
+RAW_ROW = "raw per-row commit"
+RAW_ROW_PG = "raw per-row commit (PostgreSQL)"
+RAW_SCAN_HASH = "raw scan + sha256"
+LIBRARY_BATCHED = "library save, batches of 1,000"
+IMPORT = "import"
+APPEND = "append"
+APPEND_PG = "append (PostgreSQL)"
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(RAW_BULK, "bench.raw:bulk_insert", "raw"),
+    Scenario(RAW_ROW, "bench.raw:per_row_commit", "raw"),
+    Scenario("raw scan + orjson", "bench.raw:scan_and_decode", "raw", needs=("populated database",)),
+    Scenario(RAW_SCAN_HASH, "bench.raw:scan_and_hash", "raw", needs=("populated database",)),
+    Scenario(RAW_BULK_PG, "bench.raw:bulk_insert", "raw", backend="postgres"),
+    Scenario(RAW_ROW_PG, "bench.raw:per_row_commit", "raw", backend="postgres"),
+    Scenario("library save, 1 event each", "bench.library:save_one_by_one", "library"),
+    Scenario(LIBRARY_BATCHED, "bench.library:save_in_batches", "library"),
+    Scenario("library ProjectionRunner (PostgreSQL)", "bench.library:projection_runner", "library", backend="postgres"),
+    Scenario(IMPORT, "bench.ledger_scenarios:import_file", "ledger", (ratio(RAW_BULK, 0.30), ratio(LIBRARY_BATCHED, 5))),
+    Scenario(APPEND, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW, 0.33),)),
+    Scenario("append, 4 processes", "bench.ledger_scenarios:append_concurrently", "ledger", (ratio(APPEND),)),
+    Scenario(
+        "import (PostgreSQL)", "bench.ledger_scenarios:import_file", "ledger", (ratio(RAW_BULK_PG, 0.30),), backend="postgres"
+    ),
+    Scenario(APPEND_PG, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW_PG, 0.33),), backend="postgres"),
+    Scenario(
+        "append, 4 processes (PostgreSQL)",
+        "bench.ledger_scenarios:append_concurrently",
+        "ledger",
+        (ratio(APPEND_PG),),
+        backend="postgres",
+    ),
+    # Within 20% either way: no hidden quadratic path between the two sizes.
+    Scenario(
+        "import, growth size",
+        "bench.ledger_scenarios:import_growth_file",
+        "ledger",
+        (ratio(IMPORT, 0.8, 1.25),),
+        needs=("growth file",),
+    ),
+    Scenario("verify", "bench.ledger_scenarios:verify", "ledger", (ratio(RAW_SCAN_HASH, 0.5),), needs=("populated database",)),
+    Scenario("timeline, p99", "bench.ledger_scenarios:timeline_latency", "ledger", needs=("populated database",)),
+)
+
+
+def by_name(name: str) -> Scenario:
+    """Return the scenario called name."""
+    for scenario in SCENARIOS:
+        if scenario.name == name:
+            return scenario
+    raise KeyError(name)

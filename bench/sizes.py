@@ -1,0 +1,63 @@
+"""The two sizes of a run: how much data each scenario gets and how often it runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEED = 1
+# Fixed dates, so that the data (about 10.5 events per customer) is the same on every day.
+FIRST_DAY = "2022-07-01"
+LAST_DAY = "2025-06-30"
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    """Customers to generate and events per scenario; scenarios with a fixed count use the first lines of the file."""
+
+    name: str
+    runs: int
+    customers: int
+    # Customers of the cost-growth import: 10x the quick size, or 1/10 of the full size.
+    growth_customers: int
+    single_appends: int
+    concurrent_appends: int
+    postgres_bulk: int
+    postgres_single_appends: int
+    postgres_concurrent_appends: int
+    library_single_saves: int
+    library_batched_saves: int
+    projection_runner_events: int
+    query_samples: int
+
+
+QUICK = Size(
+    name="quick",
+    runs=2,
+    customers=2_000,
+    growth_customers=20_000,
+    single_appends=2_000,
+    concurrent_appends=2_000,
+    postgres_bulk=20_000,
+    postgres_single_appends=500,
+    postgres_concurrent_appends=1_000,
+    library_single_saves=500,
+    library_batched_saves=20_000,
+    projection_runner_events=1_000,
+    query_samples=200,
+)
+
+FULL = Size(
+    name="full",
+    runs=3,
+    customers=100_000,
+    growth_customers=10_000,
+    single_appends=10_000,
+    concurrent_appends=8_000,
+    postgres_bulk=100_000,
+    postgres_single_appends=2_000,
+    postgres_concurrent_appends=4_000,
+    library_single_saves=3_000,
+    library_batched_saves=100_000,
+    projection_runner_events=5_000,
+    query_samples=2_000,
+)

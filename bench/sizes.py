@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SEED = 1
-# Fixed dates, so that the data (about 10.5 events per customer) is the same on every day.
-FIRST_DAY = "2022-07-01"
+# Fixed dates, so that the data (about 9.9 events per customer, so 100,000 customers give about 1,000,000 events) is the same on every day.
+FIRST_DAY = "2020-07-01"
 LAST_DAY = "2025-06-30"
 
 

@@ -5,35 +5,44 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from typing import Any
 
 CHANNELS = ["phone", "email", "web", "app", "chat", "wechat", "sms", "in_person", "social"]
+CONTACT_CHANNEL_WEIGHTS = [20, 25, 10, 10, 15, 5, 5, 5, 5]
+PURCHASE_CHANNELS = ["web", "app", "in_person", "wechat", "phone"]
+PURCHASE_CHANNEL_WEIGHTS = [45, 25, 15, 10, 5]
 CONTACT_TOPICS = ["delivery", "billing", "product question", "account", "returns", "promotion"]
-CATEGORIES = {"tea": (8, 40), "teaware": (20, 150), "gift box": (30, 120), "subscription": (15, 25)}
+# SKU prefix and unit price range in whole currency units per category.
+CATEGORIES = {"tea": ("TEA", 6, 40), "teaware": ("WARE", 15, 150), "gift box": ("GIFT", 25, 120), "subscription": ("SUB", 12, 25)}
 SEVERITIES = ["low", "medium", "high", "critical"]
 SEVERITY_WEIGHTS = [45, 35, 15, 5]
-CURRENCIES = ["EUR", "USD", "GBP"]
+CURRENCIES = ["EUR", "USD", "GBP"]  # all with two minor units, so amounts are whole cents
 CURRENCY_WEIGHTS = [85, 10, 5]
 LIFECYCLES = ["prospect", "one_time", "growing", "loyal", "fading"]
-LIFECYCLE_WEIGHTS = [20, 25, 20, 20, 15]
+LIFECYCLE_WEIGHTS = [20, 25, 20, 15, 20]
 FIRST_NAMES = ["Ana", "Bo", "Chen", "Dara", "Emil", "Fatima", "Guo", "Hana", "Ivan", "Jia", "Kofi", "Lena", "Mei", "Nils"]
 LAST_NAMES = ["Li", "Smith", "Wang", "Garcia", "Novak", "Okafor", "Zhang", "Jensen", "Rossi", "Kim"]
 HOUR = 3600
 DAY = 24 * HOUR
 
-Draft = tuple[int, str, dict[str, Any]]  # (seconds since start, type, data)
+Draft = tuple[int, str, dict[str, Any]]  # (seconds since the first day's midnight, type, data)
 
 
 def generate_events(customers: int, seed: int, start: date, end: date) -> Iterator[dict[str, Any]]:
     """Yield realistic sample events in the ledger's JSONL wire format, deterministic for a seed."""
+    if start > end:
+        raise ValueError(f"start {start} is after end {end}")
     rng = random.Random(seed)
     origin = datetime.combine(start, time.min, tzinfo=UTC)
-    horizon = int((datetime.combine(end, time.max, tzinfo=UTC) - origin).total_seconds())
+    horizon = ((end - start).days + 1) * DAY - 1  # the last second of end
     counter = 0
     for number in range(1, customers + 1):
         key = f"C-{number:06d}"
-        drafts = [d for d in _customer_story(rng, key, horizon) if 0 <= d[0] <= horizon]
-        drafts.sort(key=lambda draft: draft[0])
+        # Stories run past the horizon and are cut there; as every event comes after
+        # what it refers to, the cut keeps orders, complaints and surveys consistent.
+        drafts = [draft for draft in _customer_story(rng, key, horizon) if draft[0] <= horizon]
+        drafts.sort(key=itemgetter(0))  # stable: same-second events keep their causal order
         for offset, event_type, data in drafts:
             counter += 1
             yield {
@@ -48,133 +57,137 @@ def generate_events(customers: int, seed: int, start: date, end: date) -> Iterat
 
 def _customer_story(rng: random.Random, key: str, horizon: int) -> list[Draft]:
     lifecycle = rng.choices(LIFECYCLES, LIFECYCLE_WEIGHTS)[0]
-    signup = rng.randrange(0, max(1, int(horizon * 0.85)))
-    drafts: list[Draft] = [(signup, "customer_registered", _details(rng, key))]
-    if rng.random() < 0.1:
-        drafts.append(
-            (signup + rng.randrange(DAY, 400 * DAY), "customer_updated", {"segment": rng.choice(["retail", "business"])})
-        )
+    signup = _daytime(rng, rng.randrange(0, max(1, horizon * 85 // 100 // DAY)))
+    drafts: list[Draft] = []
+    # About 1 in 20 buyers came from the old shop system with orders but no details.
+    if lifecycle == "prospect" or rng.random() < 0.95:
+        drafts.append((signup, "customer_registered", _details(rng, key)))
+        if rng.random() < 0.15:
+            drafts.append((signup + rng.randrange(DAY, 600 * DAY), "customer_updated", _changes(rng, key)))
     purchase_times = _purchase_times(rng, lifecycle, signup, horizon)
     currency = rng.choices(CURRENCIES, CURRENCY_WEIGHTS)[0]
-    grievance = 0  # lowers this customer's survey scores
+    grievance = 0  # grows with every bad complaint experience and lowers later survey scores
     for index, moment in enumerate(purchase_times, start=1):
         order_id = f"{key}-O{index}"
-        category = rng.choice(list(CATEGORIES))
-        low, high = CATEGORIES[category]
-        quantity = rng.choice([1, 1, 1, 2, 3])
-        cents = 0 if rng.random() < 0.02 else rng.randrange(low * 100, high * 100) * quantity
-        amount = f"{cents // 100}.{cents % 100:02d}"
-        drafts.append(
-            (
-                moment,
-                "purchase",
-                {
-                    "order_id": order_id,
-                    "amount": amount,
-                    "currency": currency,
-                    "quantity": quantity,
-                    "sku": f"{category[:3].upper()}-{rng.randrange(1, 40):02d}",
-                    "category": category,
-                    "channel": rng.choice(["web", "app", "in_person", "wechat"]),
-                },
-            )
-        )
-        if cents and rng.random() < 0.08:
-            refund_cents = cents if rng.random() < 0.5 else max(1, cents // rng.choice([2, 3, 4]))
-            drafts.append(
-                (
-                    moment + rng.randrange(2 * DAY, 20 * DAY),
-                    "refund",
-                    {
-                        "order_id": order_id,
-                        "amount": f"{refund_cents // 100}.{refund_cents % 100:02d}",
-                        "reason": rng.choice(["damaged", "late", "wrong item", "changed mind"]),
-                    },
-                )
-            )
-        if rng.random() < 0.12:
-            complaint_drafts, hurt = _complaint(rng, f"{key}-K{index}", moment + rng.randrange(HOUR, 10 * DAY))
-            drafts.extend(complaint_drafts)
+        cents = _purchase(rng, drafts, moment, order_id, currency)
+        if cents and rng.random() < 0.07:
+            _refunds(rng, drafts, moment, order_id, currency, cents)
+        if rng.random() < 0.09:
+            complaint_id = f"{key}-K{index}"
+            closed, hurt = _complaint(rng, drafts, complaint_id, moment + rng.randrange(HOUR, 10 * DAY))
             grievance += hurt
-            about = f"{key}-K{index}"
-        else:
-            about = order_id
-        if rng.random() < 0.35:
-            drafts.append(_survey(rng, f"{key}-S{index}", moment + rng.randrange(DAY, 15 * DAY), grievance, about))
-    active_until = (purchase_times[-1] if purchase_times else signup) + 60 * DAY
+            if rng.random() < 0.6:
+                drafts.append(_survey(rng, f"{key}-S{index}", closed + rng.randrange(HOUR, 5 * DAY), grievance, complaint_id))
+        elif rng.random() < 0.25:
+            drafts.append(_survey(rng, f"{key}-S{index}", moment + rng.randrange(DAY, 15 * DAY), grievance, order_id))
+    # Contacts cluster in the customer's active time, so fading customers also fall silent.
+    active_until = (purchase_times[-1] if purchase_times else signup) + 90 * DAY
     for _ in range(rng.randrange(0, 6)):
-        drafts.append((rng.randrange(signup, max(signup + 1, active_until)), "contact", _contact(rng)))
+        drafts.append((rng.randrange(signup, active_until), "contact", _contact(rng)))
     return drafts
 
 
+def _daytime(rng: random.Random, day: int) -> int:
+    """Return a moment on that day when people are awake (07:00 to 23:00 UTC)."""
+    return day * DAY + rng.randrange(7 * HOUR, 23 * HOUR)
+
+
 def _purchase_times(rng: random.Random, lifecycle: str, signup: int, horizon: int) -> list[int]:
-    first = signup + rng.randrange(0, 30 * DAY)
     if lifecycle == "prospect":
         return []
+    first = signup + rng.randrange(0, 30 * DAY)
     if lifecycle == "one_time":
         return [first]
-    if lifecycle == "growing":
-        gaps = [rng.randrange(gap * DAY // 2, gap * DAY) for gap in (150, 110, 80, 60, 45, 35)[: rng.randrange(1, 6)]]
-    elif lifecycle == "loyal":
-        gaps = [rng.randrange(30 * DAY, 90 * DAY) for _ in range(40)]
-    else:  # fading: regular at first, then nothing for a long time
-        gaps = [rng.randrange(25 * DAY, 60 * DAY) for _ in range(rng.randrange(2, 8))]
+    if lifecycle == "growing":  # ever shorter gaps
+        gaps = [rng.randrange(gap * DAY // 2, gap * DAY) for gap in (150, 110, 80, 60, 45, 35)[: rng.randrange(1, 7)]]
+    elif lifecycle == "loyal":  # steady for years
+        gaps = [rng.randrange(45 * DAY, 120 * DAY) for _ in range(40)]
+    else:  # fading: a few regular purchases, then nothing for a long time
+        gaps = [rng.randrange(25 * DAY, 60 * DAY) for _ in range(rng.randrange(2, 6))]
     times = [first]
     for gap in gaps:
-        times.append(times[-1] + gap)
+        times.append(_daytime(rng, (times[-1] + gap) // DAY))
     if lifecycle == "fading":
-        times = [t for t in times if t < horizon - 400 * DAY] or times[:1]
+        times = [t for t in times if t < horizon - 365 * DAY] or times[:1]
     return [t for t in times if t <= horizon]
 
 
-def _complaint(rng: random.Random, complaint_id: str, filed: int) -> tuple[list[Draft], int]:
-    severity = rng.choices(SEVERITIES, SEVERITY_WEIGHTS)[0]
-    drafts: list[Draft] = [
+def _purchase(rng: random.Random, drafts: list[Draft], moment: int, order_id: str, currency: str) -> int:
+    """Append a purchase and return its amount in cents."""
+    category = rng.choice(list(CATEGORIES))
+    prefix, low, high = CATEGORIES[category]
+    quantity = rng.choices([1, 2, 3, 6], [70, 18, 8, 4])[0]
+    cents = 0 if rng.random() < 0.02 else rng.randrange(low * 100, high * 100) * quantity  # 2 %: free samples
+    data = {
+        "order_id": order_id,
+        "currency": currency,
+        "amount": _money(cents),
+        "quantity": quantity,
+        "sku": f"{prefix}-{rng.randrange(1, 40):03d}",
+        "category": category,
+        "channel": rng.choices(PURCHASE_CHANNELS, PURCHASE_CHANNEL_WEIGHTS)[0],
+    }
+    drafts.append((moment, "purchase", data))
+    return cents
+
+
+def _refunds(rng: random.Random, drafts: list[Draft], bought: int, order_id: str, currency: str, cents: int) -> None:
+    """Append a full refund, or one or two partial ones that together stay below the order's amount."""
+    moment = bought + rng.randrange(2 * DAY, 20 * DAY)
+    parts = [cents] if rng.random() < 0.5 else [cents // 2, cents // 4][: rng.randrange(1, 3)]
+    for part in filter(None, parts):
+        data = {
+            "order_id": order_id,
+            "amount": _money(part),
+            "reason": rng.choice(["damaged", "late", "wrong item", "changed mind"]),
+        }
+        if rng.random() < 0.5:  # optional on the wire; the ledger fills it in from the order
+            data["currency"] = currency
+        drafts.append((moment, "refund", data))
+        moment += rng.randrange(DAY, 10 * DAY)
+
+
+def _complaint(rng: random.Random, drafts: list[Draft], complaint_id: str, filed: int) -> tuple[int, int]:
+    """Append a complaint's life; return when it last changed and how much it hurt (1 fast, 2 slow or reopened, 3 open)."""
+    drafts.append(
         (
             filed,
             "complaint_filed",
             {
                 "complaint_id": complaint_id,
-                "severity": severity,
-                "channel": rng.choice(CHANNELS),
+                "severity": rng.choices(SEVERITIES, SEVERITY_WEIGHTS)[0],
+                "channel": rng.choices(CHANNELS, CONTACT_CHANNEL_WEIGHTS)[0],
                 "category": rng.choice(CONTACT_TOPICS),
                 "description": "sample complaint",
             },
         )
-    ]
-    slow = rng.random() < 0.25
-    if rng.random() < 0.07:  # left open, perhaps with a first answer
+    )
+    responded = {"complaint_id": complaint_id, "message": "we are looking into it", "responder": f"agent-{rng.randrange(1, 30)}"}
+    if rng.random() < 0.06:  # left open, perhaps after a first answer
         if rng.random() < 0.5:
-            drafts.append(
-                (
-                    filed + rng.randrange(HOUR, 72 * HOUR),
-                    "complaint_responded",
-                    {"complaint_id": complaint_id, "responder": "agent"},
-                )
-            )
-        return drafts, 3
-    moment = filed + (rng.randrange(30 * HOUR, 120 * HOUR) if slow else rng.randrange(HOUR // 2, 10 * HOUR))
+            filed += rng.randrange(HOUR, 72 * HOUR)
+            drafts.append((filed, "complaint_responded", responded))
+        return filed, 3
+    slow = rng.random() < 0.3
     reopened = rng.random() < 0.1
+    moment = filed + (rng.randrange(30 * HOUR, 6 * DAY) if slow else rng.randrange(HOUR // 2, 8 * HOUR))
     for round_ in range(2 if reopened else 1):
         if round_:
-            moment += rng.randrange(DAY, 5 * DAY)
+            moment += rng.randrange(DAY, 10 * DAY)
             drafts.append((moment, "complaint_reopened", {"complaint_id": complaint_id, "reason": "not fixed"}))
             moment += rng.randrange(HOUR, 24 * HOUR)
+        drafts.append((moment, "complaint_responded", responded))
+        moment += rng.randrange(DAY, 12 * DAY) if slow else rng.randrange(2 * HOUR, 2 * DAY)
         drafts.append(
-            (moment, "complaint_responded", {"complaint_id": complaint_id, "message": "we are on it", "responder": "agent"})
+            (moment, "complaint_resolved", {"complaint_id": complaint_id, "resolution": "voucher", "responder": "support"})
         )
-        moment += rng.randrange(4 * HOUR, (12 if slow else 3) * DAY)
-        drafts.append(
-            (moment, "complaint_resolved", {"complaint_id": complaint_id, "resolution": "voucher", "responder": "agent"})
-        )
-    return drafts, 2 if slow or reopened else 1
+    return moment, 2 if slow or reopened else 1
 
 
 def _survey(rng: random.Random, survey_id: str, moment: int, grievance: int, about: str) -> Draft:
     kind = rng.choices(["nps", "csat", "ces"], [50, 35, 15])[0]
-    mood = rng.gauss(0.75, 0.15) - 0.12 * min(grievance, 4)  # 0 = furious, 1 = delighted
-    mood = min(1.0, max(0.0, mood))
-    score = {"nps": round(mood * 10), "csat": 1 + round(mood * 4), "ces": 7 - round(mood * 6)}[kind]
+    mood = min(1.0, max(0.0, rng.gauss(0.78, 0.15) - 0.12 * min(grievance, 4)))  # 0 furious, 1 delighted
+    score = {"nps": round(mood * 10), "csat": 1 + round(mood * 4), "ces": 7 - round(mood * 6)}[kind]  # CES: low is easy
     data: dict[str, Any] = {
         "survey_id": survey_id,
         "kind": kind,
@@ -182,7 +195,7 @@ def _survey(rng: random.Random, survey_id: str, moment: int, grievance: int, abo
         "channel": rng.choice(["email", "sms", "app"]),
         "about": about,
     }
-    if rng.random() < 0.3:
+    if rng.random() < 0.3:  # the longer ACSI questionnaire
         data["expectation"] = rng.randrange(5, 11)
         data["perceived_quality"] = max(1, min(10, round(mood * 10) + rng.randrange(-1, 2)))
         data["perceived_value"] = max(1, min(10, round(mood * 9) + rng.randrange(-1, 2)))
@@ -191,7 +204,7 @@ def _survey(rng: random.Random, survey_id: str, moment: int, grievance: int, abo
 
 def _contact(rng: random.Random) -> dict[str, Any]:
     return {
-        "channel": rng.choice(CHANNELS),
+        "channel": rng.choices(CHANNELS, CONTACT_CHANNEL_WEIGHTS)[0],
         "direction": rng.choice(["inbound", "inbound", "outbound"]),
         "topic": rng.choice(CONTACT_TOPICS),
         "agent": f"agent-{rng.randrange(1, 30)}",
@@ -204,6 +217,23 @@ def _details(rng: random.Random, key: str) -> dict[str, Any]:
     return {
         "name": f"{first} {last}",
         "email": f"{first}.{last}.{key}@example.com".lower(),
-        "phone": f"+{rng.randrange(1, 99)} {rng.randrange(100, 999)} {rng.randrange(1000000, 9999999)}",
+        "phone": _phone(rng),
         "segment": rng.choices(["retail", "business"], [85, 15])[0],
     }
+
+
+def _changes(rng: random.Random, key: str) -> dict[str, Any]:
+    field = rng.choice(["email", "phone", "segment"])
+    if field == "email":
+        return {"email": f"{key}@mail.example.net".lower()}
+    if field == "phone":
+        return {"phone": _phone(rng)}
+    return {"segment": rng.choice(["retail", "business"])}
+
+
+def _phone(rng: random.Random) -> str:
+    return f"+{rng.randrange(1, 99)} {rng.randrange(100, 999)} {rng.randrange(1000000, 9999999)}"
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, date, datetime
+import json
+import re
+from collections import Counter, defaultdict
+from datetime import date, datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from statistics import mean
+from typing import Any
 
 import pytest
 
@@ -13,81 +18,164 @@ from commands.generate import generate_events
 from ledger.events import EVENT_TYPES
 
 START, END = date(2021, 1, 1), date(2024, 12, 31)
+ENVELOPE = {"type", "customer", "occurred_at", "event_id", "source", "data"}
+Line = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def sample() -> list[dict]:
-    return list(generate_events(400, 7, START, END))
+def sample() -> list[Line]:
+    return list(generate_events(300, 7, START, END))
 
 
-def test_every_line_is_valid_wire_format(sample):
+def by_customer(lines: list[Line]) -> dict[str, list[Line]]:
+    """Group lines by customer, keeping their order."""
+    groups: dict[str, list[Line]] = defaultdict(list)
+    for line in lines:
+        groups[line["customer"]].append(line)
+    return groups
+
+
+def test_every_line_has_the_envelope_and_valid_json_native_data(sample):
     for line in sample:
-        assert set(line) == {"type", "customer", "occurred_at", "event_id", "source", "data"}
+        assert set(line) == ENVELOPE
+        assert line["source"] == "generator"
+        assert re.fullmatch(r"C-\d{6}", line["customer"])
         EVENT_TYPES[line["type"]].model_validate(line["data"])
+    assert json.loads(json.dumps(sample)) == sample
 
 
 def test_deterministic_for_a_seed():
-    assert list(generate_events(50, 3, START, END)) == list(generate_events(50, 3, START, END))
-    assert list(generate_events(50, 3, START, END)) != list(generate_events(50, 4, START, END))
+    first = list(generate_events(50, 3, START, END))
+    assert first == list(generate_events(50, 3, START, END))
+    assert first != list(generate_events(50, 4, START, END))
 
 
-def test_event_ids_are_unique(sample):
-    assert len({line["event_id"] for line in sample}) == len(sample)
+def test_event_ids_are_unique_and_name_the_seed(sample):
+    ids = [line["event_id"] for line in sample]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"gen-7-\d+", event_id) for event_id in ids)
 
 
-def test_times_are_in_range_and_ordered_per_customer(sample):
-    last: dict[str, datetime] = {}
+def test_times_are_utc_and_within_the_days_given(sample):
     for line in sample:
-        moment = datetime.fromisoformat(line["occurred_at"])
-        assert datetime(2021, 1, 1, tzinfo=UTC) <= moment < datetime(2025, 1, 1, tzinfo=UTC)
-        assert moment >= last.get(line["customer"], moment)
-        last[line["customer"]] = moment
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", line["occurred_at"])
+        assert START.isoformat() <= line["occurred_at"][:10] <= END.isoformat()
 
 
-def test_rules_hold_in_stream_order(sample):
-    unrefunded: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    complaints: dict[tuple[str, str], str] = {}
-    for line in sample:
-        key, data = line["customer"], line["data"]
-        match line["type"]:
-            case "purchase":
-                unrefunded[key, data["order_id"]] += Decimal(data["amount"])
-            case "refund":
-                assert Decimal(data["amount"]) <= unrefunded[key, data["order_id"]]
-                unrefunded[key, data["order_id"]] -= Decimal(data["amount"])
-            case "complaint_filed":
-                assert (key, data["complaint_id"]) not in complaints
-                complaints[key, data["complaint_id"]] = "open"
-            case "complaint_responded":
-                assert complaints[key, data["complaint_id"]] == "open"
-            case "complaint_resolved":
-                assert complaints[key, data["complaint_id"]] == "open"
-                complaints[key, data["complaint_id"]] = "resolved"
-            case "complaint_reopened":
-                assert complaints[key, data["complaint_id"]] == "resolved"
-                complaints[key, data["complaint_id"]] = "open"
+def test_a_single_day_stays_within_that_day():
+    day = date(2024, 2, 29)
+    lines = list(generate_events(100, 1, day, day))
+    assert len({line["customer"] for line in lines}) > 90  # buyers without details may first buy later
+    assert {line["occurred_at"][:10] for line in lines} == {"2024-02-29"}
+
+
+def test_start_after_end_is_refused():
+    with pytest.raises(ValueError, match="after"):
+        next(generate_events(1, 1, END, START))
+
+
+def test_each_customer_is_contiguous_and_in_time_order(sample):
+    runs = [customer for customer, _ in groupby(sample, key=itemgetter("customer"))]
+    assert len(runs) == len(set(runs)) == 300
+    for lines in by_customer(sample).values():
+        moments = [datetime.fromisoformat(line["occurred_at"]) for line in lines]
+        assert moments == sorted(moments)
+
+
+def test_ledger_rules_hold_in_append_order(sample):
+    for lines in by_customer(sample).values():
+        unrefunded: dict[str, Decimal] = {}
+        currencies: dict[str, str] = {}
+        complaints: dict[str, str] = {}
+        for line in lines:
+            data = line["data"]
+            match line["type"]:
+                case "purchase":
+                    assert data["order_id"] not in unrefunded
+                    unrefunded[data["order_id"]] = Decimal(data["amount"])
+                    currencies[data["order_id"]] = data["currency"]
+                case "refund":
+                    assert Decimal(data["amount"]) <= unrefunded[data["order_id"]]
+                    assert data.get("currency", currencies[data["order_id"]]) == currencies[data["order_id"]]
+                    unrefunded[data["order_id"]] -= Decimal(data["amount"])
+                case "complaint_filed":
+                    assert data["complaint_id"] not in complaints
+                    complaints[data["complaint_id"]] = "open"
+                case "complaint_responded":
+                    assert complaints[data["complaint_id"]] == "open"
+                case "complaint_resolved":
+                    assert complaints[data["complaint_id"]] == "open"
+                    complaints[data["complaint_id"]] = "resolved"
+                case "complaint_reopened":
+                    assert complaints[data["complaint_id"]] == "resolved"
+                    complaints[data["complaint_id"]] = "open"
+                case "survey_answered":
+                    assert data["about"] in unrefunded or data["about"] in complaints
 
 
 def test_the_mix_has_every_kind_of_customer(sample):
-    purchase_days: dict[str, set[str]] = defaultdict(set)
-    customers = {line["customer"] for line in sample}
+    purchase_days = {
+        customer: {line["occurred_at"][:10] for line in lines if line["type"] == "purchase"}
+        for customer, lines in by_customer(sample).items()
+    }
+    counts = [len(days) for days in purchase_days.values()]
+    assert counts.count(0) >= 30  # prospects
+    assert counts.count(1) >= 30  # one-time buyers
+    assert sum(1 for n in counts if n >= 10) >= 15  # regulars over years
+    assert 8 <= len(sample) / len(counts) <= 12
+    types = Counter(line["type"] for line in sample)
+    assert set(types) == set(EVENT_TYPES) - {"event_voided", "event_corrected"}
+    assert types["customer_registered"] < len(counts)  # a few were migrated without details
+    assert len({line["data"]["channel"] for line in sample if line["type"] == "contact"}) == 9
+    assert {line["data"]["kind"] for line in sample if line["type"] == "survey_answered"} == {"nps", "csat", "ces"}
+    assert {line["data"]["currency"] for line in sample if line["type"] == "purchase"} == {"EUR", "USD", "GBP"}
+
+
+def test_prospects_only_register_and_get_in_touch(sample):
+    for lines in by_customer(sample).values():
+        types = {line["type"] for line in lines}
+        if "purchase" not in types:
+            assert types <= {"customer_registered", "customer_updated", "contact"}
+
+
+def test_complaints_are_answered_fast_or_slow_and_some_stay_open(sample):
+    filed: dict[tuple[str, str], datetime] = {}
+    delays: list[float] = []
+    status: dict[tuple[str, str], str] = {}
     for line in sample:
-        if line["type"] == "purchase":
-            purchase_days[line["customer"]].add(line["occurred_at"][:10])
-    counts = [len(purchase_days[c]) for c in customers]
-    assert counts.count(0) > 40  # prospects
-    assert counts.count(1) > 40  # one-time buyers
-    assert sum(1 for n in counts if n >= 8) > 40  # regulars
-    types = {line["type"] for line in sample}
-    assert types == set(EVENT_TYPES) - {"event_voided", "event_corrected"}
-    assert 6 <= len(sample) / len(customers) <= 16
-    assert len({line["data"]["channel"] for line in sample if line["type"] == "contact"}) >= 6
+        key = (line["customer"], line["data"].get("complaint_id", ""))
+        moment = datetime.fromisoformat(line["occurred_at"])
+        if line["type"] == "complaint_filed":
+            filed[key] = moment
+        elif line["type"] == "complaint_responded" and key in filed:
+            delays.append((moment - filed.pop(key)).total_seconds() / 3600)
+        if line["type"].startswith("complaint_"):
+            status[key] = line["type"]
+    assert any(hours < 12 for hours in delays)
+    assert any(hours > 24 for hours in delays)
+    assert "complaint_reopened" in {line["type"] for line in sample}
+    assert any(last in {"complaint_filed", "complaint_responded", "complaint_reopened"} for last in status.values())
+
+
+def test_refunds_are_full_or_partial(sample):
+    amounts = {
+        (line["customer"], line["data"]["order_id"]): Decimal(line["data"]["amount"])
+        for line in sample
+        if line["type"] == "purchase"
+    }
+    refunds = [line for line in sample if line["type"] == "refund"]
+    full = [r for r in refunds if Decimal(r["data"]["amount"]) == amounts[r["customer"], r["data"]["order_id"]]]
+    assert 0 < len(full) < len(refunds)
 
 
 def test_complaints_lower_survey_scores(sample):
     complained = {line["customer"] for line in sample if line["type"] == "complaint_filed"}
-    nps = defaultdict(list)
+    satisfaction: dict[bool, list[float]] = defaultdict(list)
     for line in sample:
-        if line["type"] == "survey_answered" and line["data"]["kind"] == "nps":
-            nps[line["customer"] in complained].append(line["data"]["score"])
-    assert mean(nps[True]) < mean(nps[False]) - 0.5
+        if line["type"] == "survey_answered":
+            kind, score = line["data"]["kind"], line["data"]["score"]
+            # On one scale from 0 (worst) to 1 (best); a low CES means little effort, which is good.
+            share = {"nps": score / 10, "csat": (score - 1) / 4, "ces": (7 - score) / 6}[kind]
+            satisfaction[line["customer"] in complained].append(share)
+    assert len(satisfaction[True]) >= 30
+    assert mean(satisfaction[True]) < mean(satisfaction[False]) - 0.1

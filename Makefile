@@ -22,6 +22,10 @@ demo: install
 	cd $(DEMO_DIR) && $(LEDGER) generate --customers 300 --seed 1 > sample.jsonl
 	cd $(DEMO_DIR) && $(LEDGER) import sample.jsonl
 	cd $(DEMO_DIR) && $(LEDGER) timeline C-000001
+	cd $(DEMO_DIR) && $(LEDGER) projections rebuild
+	cd $(DEMO_DIR) && $(LEDGER) profile C-000001
+	cd $(DEMO_DIR) && $(LEDGER) trends --by month --from 2024-01-01
+	cd $(DEMO_DIR) && $(LEDGER) verify
 
 test: install
 	$(BIN)/python -m pytest -q

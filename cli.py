@@ -328,6 +328,240 @@ def _date_option(value: str, name: str) -> date:
 
 # --- projections commands (issue 3) ---
 
+
+def _emit(rows: list[dict[str, Any]], as_json: bool, as_csv: bool = False) -> None:
+    """Print rows as a text table, JSON lines or CSV."""
+    if as_json:
+        out = sys.stdout.buffer
+        for row in rows:
+            out.write(orjson.dumps(row) + b"\n")
+        out.flush()
+    elif as_csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    elif rows:
+        click.echo(tabulate([[_cell(v) for v in row.values()] for row in rows], headers=list(rows[0]), tablefmt="simple"))
+    else:
+        click.echo("(none)", err=True)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items())
+    return "" if value is None else value
+
+
+def _table_options(command: F) -> F:
+    command = click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")(command)
+    return click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")(command)
+
+
+def _as_of_options(command: F) -> F:
+    command = click.option("--known-at", help="Only what the ledger had recorded by this date or time.")(command)
+    return click.option("--as-of", help="Only events that occurred on or before this date (whole day) or time.")(command)
+
+
+@main.group()
+def projections() -> None:
+    """Read models: status, rebuild, run.
+
+    Example:
+
+        ledger projections status
+    """
+
+
+@projections.command(name="status")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+@handle_errors
+def projections_status(obj: LedgerContext, as_json: bool) -> None:
+    """Show each projection's version, position, events behind, last update and state.
+
+    Example:
+
+        ledger projections status --json
+    """
+    from projections.operations import status
+
+    _emit([dict(zip(s.__slots__, (getattr(s, k) for k in s.__slots__), strict=True)) for s in status(obj.ledger)], as_json)
+
+
+@projections.command(name="rebuild")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.pass_obj
+@handle_errors
+def projections_rebuild(obj: LedgerContext, names: tuple[str, ...]) -> None:
+    """Rebuild projections (all by default) into new tables, then switch to them at once.
+
+    Queries keep using the old tables until the switch. An interrupted rebuild
+    leaves them in use; the next rebuild starts again cleanly.
+
+    Example:
+
+        ledger projections rebuild profiles complaints
+    """
+    import time
+
+    from projections.operations import rebuild
+
+    started = time.monotonic()
+    scanned = rebuild(obj.ledger, list(names))
+    seconds = time.monotonic() - started
+    click.echo(f"rebuilt {', '.join(names) or 'all projections'}: {scanned} events in {seconds:.2f} s", err=True)
+
+
+@projections.command(name="run")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--follow", is_flag=True, help="Keep following new events until Ctrl-C or SIGTERM.")
+@click.pass_obj
+@handle_errors
+def projections_run(obj: LedgerContext, names: tuple[str, ...], follow: bool) -> None:
+    """Catch projections up with the log; with --follow, keep them current within a second.
+
+    Example:
+
+        ledger projections run --follow
+    """
+    import signal
+    import threading
+
+    from projections.operations import run
+
+    stop = threading.Event() if follow else None
+    if stop is not None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+    applied = run(obj.ledger, list(names), stop=stop)
+    click.echo(f"applied {applied} events", err=True)
+
+
+@main.command()
+@click.argument("customer")
+@_as_of_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_obj
+@handle_errors
+def profile(obj: LedgerContext, customer: str, as_of: str | None, known_at: str | None, as_json: bool) -> None:
+    """Show a customer's profile: contacts, purchases, spend, complaints, satisfaction, stage and value segment.
+
+    Example:
+
+        ledger profile C-000001 --as-of 2024-12-31
+    """
+    from projections.customers import profile as customer_profile
+
+    found = customer_profile(
+        obj.ledger, customer, as_of=time_option(as_of, "--as-of"), known_at=time_option(known_at, "--known-at")
+    )
+    if as_json:
+        _emit([found], True)
+        return
+    history = " -> ".join(f"{h['stage']} ({h['day']})" for h in found.pop("stage_history"))
+    rows = [(k, _cell(v)) for k, v in found.items()] + [("stage_history", history)]
+    click.echo(tabulate(rows, tablefmt="plain"))
+
+
+@main.command()
+@click.option("--stage", type=click.Choice(["potential", "development", "growth", "maturity", "termination"]))
+@click.option("--at-risk", is_flag=True, help="Only customers flagged at risk.")
+@click.option("--segment", help="Only this value segment (champions, loyal, at_risk, hibernating, lost, ...).")
+@click.option("--vip", is_flag=True, help="Only the top 20% by spend in the trailing 365 days.")
+@_as_of_options
+@_table_options
+@click.pass_obj
+@handle_errors
+def customers(obj: LedgerContext, **options: Any) -> None:
+    """List customers with lifecycle stage, at-risk flag, RFM scores and value segment.
+
+    Example:
+
+        ledger customers --stage maturity --at-risk --csv > churn-watch.csv
+    """
+    from projections.customers import customers as list_customers
+    from projections.rfm import SEGMENTS
+
+    if options["segment"] and options["segment"] not in SEGMENTS:
+        raise click.BadParameter(f"unknown segment {options['segment']!r} (one of {', '.join(SEGMENTS)})", param_hint="--segment")
+    rows = list_customers(
+        obj.ledger,
+        stage=options["stage"],
+        at_risk=options["at_risk"],
+        segment=options["segment"],
+        vip=options["vip"],
+        as_of=time_option(options["as_of"], "--as-of"),
+        known_at=time_option(options["known_at"], "--known-at"),
+        progress=True,
+    )
+    _emit(rows, options["as_json"], options["as_csv"])
+
+
+@main.command()
+@click.option("--by", type=click.Choice(["day", "week", "month"]), default="month", show_default=True, help="Period.")
+@click.option("--from", "start", help="First day (inclusive).")
+@click.option("--to", "end", help="Last day (inclusive).")
+@click.option("--channel", help="Only answers and complaints on this channel.")
+@click.option("--segment", help="Only customers of this segment (the segment field of their details).")
+@click.option("--split", type=click.Choice(["channel", "segment"]), help="One row per period and channel or segment.")
+@_as_of_options
+@_table_options
+@click.pass_obj
+@handle_errors
+def trends(obj: LedgerContext, **options: Any) -> None:
+    """Show NPS, CSAT, CES, ACSI-style means and complaint times per period.
+
+    Example:
+
+        ledger trends --by week --from 2024-01-01 --to 2024-03-31 --channel phone
+    """
+    from projections.metrics import TrendFilter
+    from projections.reports import trends as satisfaction_trends
+
+    f = TrendFilter(
+        by=options["by"],
+        start=_date_option(options["start"], "--from") if options["start"] else None,
+        end=_date_option(options["end"], "--to") if options["end"] else None,
+        channel=options["channel"],
+        segment=options["segment"],
+        split=options["split"],
+    )
+    rows = satisfaction_trends(
+        obj.ledger,
+        f,
+        as_of=time_option(options["as_of"], "--as-of"),
+        known_at=time_option(options["known_at"], "--known-at"),
+        progress=True,
+    )
+    _emit(rows, options["as_json"], options["as_csv"])
+
+
+@main.command()
+@click.option("--open", "open_only", is_flag=True, help="Only open complaints.")
+@click.option("--overdue", is_flag=True, help="Only open complaints past a target.")
+@click.option("--as-of", help="Judge targets on this date (whole day) or time.")
+@_table_options
+@click.pass_obj
+@handle_errors
+def complaints(obj: LedgerContext, open_only: bool, overdue: bool, as_of: str | None, as_json: bool, as_csv: bool) -> None:
+    """List complaints with state, age, first-response and resolution times and SLA outcomes.
+
+    Example:
+
+        ledger complaints --overdue --json
+    """
+    from projections.reports import complaints as list_complaints
+
+    rows = list_complaints(
+        obj.ledger, open_only=open_only, overdue_only=overdue, as_of=time_option(as_of, "--as-of"), progress=True
+    )
+    _emit(rows, as_json, as_csv)
+
+
 # --- audit commands (issue 4) ---
 
 
@@ -418,6 +652,36 @@ def export_events_command(
     )
     out = sys.stdout.buffer
     for line in lines:
+        out.write(line)
+    out.flush()
+
+
+@export.command(name="rfm")
+@click.option("--as-of", required=True, help="The date the summary is computed for (whole day).")
+@click.option("--unit", type=click.Choice(["days", "weeks"]), default="days", show_default=True)
+@click.option("--format", "file_format", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--known-at", help="Only what the ledger had recorded by this date or time.")
+@click.pass_obj
+@handle_errors
+def export_rfm(obj: LedgerContext, as_of: str, unit: str, file_format: str, known_at: str | None) -> None:
+    """Export the CLV summary (customer,frequency,recency,T,monetary_value) for lifetimes or pymc-marketing.
+
+    Example:
+
+        ledger export rfm --as-of 2024-12-31 --unit weeks > rfm.csv
+    """
+    from projections.customers import export_rfm as clv_rows
+    from projections.rfm import clv_lines
+
+    rows = clv_rows(
+        obj.ledger,
+        as_of=time_option(as_of, "--as-of"),
+        unit=unit,  # type: ignore[arg-type]
+        known_at=time_option(known_at, "--known-at"),
+        progress=True,
+    )
+    out = sys.stdout.buffer
+    for line in clv_lines(rows, file_format):  # type: ignore[arg-type]
         out.write(line)
     out.flush()
 

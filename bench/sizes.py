@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SEED = 1
-# Fixed dates, so that the data (about 9.9 events per customer, so 100,000 customers give about 1,000,000 events) is the same on every day.
+# Fixed dates, so that the data is the same on every day
+# (about 9.9 events per customer: 100,000 customers give about 1,000,000 events).
 FIRST_DAY = "2020-07-01"
 LAST_DAY = "2025-06-30"
 

@@ -22,7 +22,7 @@ def test_readme_starts_with_exactly_two_commands():
 
 
 @pytest.mark.slow
-def test_first_readme_command_prints_a_timeline(tmp_path):
+def test_first_readme_command_imports_rebuilds_and_queries(tmp_path):
     """Run `make demo` in a temporary folder with this test's interpreter as the environment."""
     venv = Path(sys.prefix)
     env = {k: v for k, v in os.environ.items() if k not in ("LEDGER_DB", "LEDGER_CONFIG")}
@@ -40,3 +40,7 @@ def test_first_readme_command_prints_a_timeline(tmp_path):
     header = next(i for i, line in enumerate(lines) if line.split()[:4] == ["position", "occurred_at", "customer", "type"])
     assert any("C-000001" in line for line in lines[header + 2 :])
     assert (tmp_path / "ledger.db").exists()
+    assert "rebuilt all projections" in result.stderr
+    assert re.search(r"^stage\s+(potential|development|growth|maturity|termination)$", result.stdout, re.M)
+    assert re.search(r"^period\s+nps\s", result.stdout, re.M)
+    assert re.search(r"^ok: 3\d{3} events in 300 streams", result.stdout, re.M)

@@ -1,0 +1,225 @@
+"""Queries about customers: profile, the filtered customer list and the CLV export.
+
+Without --as-of/--known-at they read the profiles table; with them they replay
+(one stream for a profile's own figures, the whole log once, stream by stream,
+for anything that ranks customers). Lifecycle and RFM are computed here, for the date asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import select
+
+from ledger.currencies import MINOR_UNITS
+from ledger.errors import CustomerNotFoundError
+from ledger.recorded import stream_id_for
+from projections import lifecycle, rfm
+from projections.facts import effective, iso
+from projections.operations import open_read_models
+from projections.profiles import CustomerRecord, build_record
+from projections.runner import progress_bar
+from projections.source import read_streams, scan_streams
+
+if TYPE_CHECKING:
+    from ledger.api import Ledger
+
+Moment = datetime | date | str | None
+TRAILING = timedelta(days=365)
+
+
+class View:
+    """What a query sees: the as-of and known-at bounds and the day time-dependent figures are computed for."""
+
+    def __init__(self, ledger: Ledger, as_of: Moment, known_at: Moment):
+        self.ledger = ledger
+        self.as_of = None if as_of is None else ledger.upper_bound(as_of)
+        self.known_at = None if known_at is None else ledger.upper_bound(known_at)
+        moment = self.as_of or self.known_at or datetime.now(UTC)
+        self.on: date = moment.astimezone(UTC).date()
+        self.base = ledger.config.ledger.currency
+
+    @property
+    def replays(self) -> bool:
+        """Tell whether the query must replay events instead of reading the tables."""
+        return self.as_of is not None or self.known_at is not None
+
+    def records(self, *, progress: bool = False) -> Iterator[CustomerRecord]:
+        """Yield every customer's profile record as this view sees it."""
+        store = self.ledger.store
+        if not self.replays:
+            table = open_read_models(self.ledger, ["profiles"], progress=progress)["profiles"]["customers"]
+            with store.engine.connect() as connection:
+                for row in connection.execute(select(table)):
+                    yield CustomerRecord.from_row(row)
+            return
+        head = store.max_position()
+        with store.engine.connect() as connection, progress_bar(head, "replay", progress) as bar:
+            for customer, facts in scan_streams(store, connection, head):
+                bar.update(len(facts))
+                view = effective(facts, as_of=self.as_of, known_at=self.known_at)
+                if view:
+                    yield build_record(customer, view)
+
+    def record(self, customer: str) -> CustomerRecord:
+        """Return one customer's record (replaying only that stream), or raise if unknown."""
+        store = self.ledger.store
+        if not self.replays:
+            table = open_read_models(self.ledger, ["profiles"])["profiles"]["customers"]
+            with store.engine.connect() as connection:
+                row = connection.execute(select(table).where(table.c.customer == customer)).first()
+            if row is None:
+                raise CustomerNotFoundError(customer)
+            return CustomerRecord.from_row(row)
+        with store.engine.connect() as connection:
+            streams = read_streams(store, connection, [store.driver_uuid(stream_id_for(customer))], store.max_position())
+        if not streams:
+            raise CustomerNotFoundError(customer)
+        (key, facts), *_ = streams.values()
+        view = effective(facts, as_of=self.as_of, known_at=self.known_at)
+        if not view:
+            raise CustomerNotFoundError(f"{customer} (nothing occurred or was known by then)")
+        return build_record(key, view)
+
+    def lifecycle(self, record: CustomerRecord) -> lifecycle.Lifecycle:
+        """Return the customer's stage on the view's day."""
+        return lifecycle.evaluate(purchase_days(record), self.spend(record), self.on, self.ledger.config.lifecycle)
+
+    def spend(self, record: CustomerRecord) -> list[tuple[date, int]]:
+        """Return (day, net spend) in the base currency's minor units."""
+        return [(date.fromisoformat(d), paid - refunded) for d, cur, paid, refunded, _ in record.days if cur == self.base]
+
+    def rfm_input(self, record: CustomerRecord) -> tuple[int, int, int] | None:
+        """Return (recency days, purchase days and net base spend in the trailing 365 days), None without a purchase."""
+        days = [d for d in purchase_days(record) if d <= self.on]
+        if not days:
+            return None
+        since = self.on - TRAILING
+        frequency = sum(1 for d in days if d > since)
+        spend = sum(v for d, v in self.spend(record) if since < d <= self.on)
+        return (self.on - days[-1]).days, frequency, spend
+
+    def scores(self, *, progress: bool = False) -> dict[str, rfm.RfmScore]:
+        """Return RFM scores of every customer with a purchase."""
+        inputs = {r.customer: v for r in self.records(progress=progress) if (v := self.rfm_input(r)) is not None}
+        return rfm.score_all(inputs)
+
+
+def purchase_days(record: CustomerRecord) -> list[date]:
+    """Return the record's purchase days as dates."""
+    return [date.fromisoformat(d) for d in record.purchase_days]
+
+
+def money(minor: int, currency: str) -> str:
+    """Format minor units as a decimal amount."""
+    return f"{Decimal(minor).scaleb(-MINOR_UNITS[currency]):f}"
+
+
+def profile(ledger: Ledger, customer: str, *, as_of: Moment = None, known_at: Moment = None) -> dict[str, Any]:
+    """Return a customer's profile as of a date (default now), as known at a time (default now)."""
+    view = View(ledger, as_of, known_at)
+    record = view.record(customer)
+    stage = view.lifecycle(record)
+    score = view.scores().get(customer)
+    first_seen = record.first_seen.date() if record.first_seen else view.on
+    history = lifecycle.history(purchase_days(record), view.spend(record), first_seen, view.on, ledger.config.lifecycle)
+    return {
+        "customer": record.customer,
+        "as_of": view.on.isoformat(),
+        "segment": record.segment,
+        "first_seen": iso(record.first_seen),
+        "last_seen": iso(record.last_seen),
+        "contacts": record.contacts,
+        "contacts_by_channel": dict(sorted(record.channels.items())),
+        "last_contact": iso(record.last_contact),
+        "purchases": record.purchases,
+        "purchase_days": len(record.purchase_days),
+        "first_purchase": iso(record.first_purchase),
+        "last_purchase": iso(record.last_purchase),
+        "spend": {c: money(paid - refunded, c) for c, (_, paid, refunded) in sorted(record.money.items())},
+        "refunds": {c: money(refunded, c) for c, (_, _, refunded) in sorted(record.money.items())},
+        "average_order_value": {
+            c: f"{Decimal(paid).scaleb(-MINOR_UNITS[c]) / n:.{MINOR_UNITS[c]}f}"
+            for c, (n, paid, _) in sorted(record.money.items())
+            if n
+        },
+        "complaints": record.complaints,
+        "open_complaints": record.open_complaints,
+        "last_nps": record.last_nps,
+        "average_csat": record.csat_sum / record.csat_count if record.csat_count else None,
+        "stage": stage.stage,
+        "at_risk": stage.at_risk,
+        "stage_history": [{"day": d.isoformat(), "stage": s} for d, s in history],
+        "rfm": None if score is None else f"{score.r}{score.f}{score.m}",
+        "value_segment": None if score is None else score.segment,
+        "vip": bool(score and score.vip),
+    }
+
+
+def customers(
+    ledger: Ledger,
+    *,
+    stage: str | None = None,
+    at_risk: bool = False,
+    segment: str | None = None,
+    vip: bool = False,
+    as_of: Moment = None,
+    known_at: Moment = None,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
+    """Return customers with their stage, at-risk flag, RFM scores and value segment, filtered."""
+    view = View(ledger, as_of, known_at)
+    summaries = []
+    inputs: dict[str, tuple[int, int, int]] = {}
+    for record in view.records(progress=progress):
+        found = view.rfm_input(record)
+        if found is not None:
+            inputs[record.customer] = found
+        summaries.append((record.customer, view.lifecycle(record), found))
+    scores = rfm.score_all(inputs)
+    rows = []
+    for customer, life, found in sorted(summaries, key=lambda s: s[0]):
+        score = scores.get(customer)
+        if (stage and life.stage != stage) or (at_risk and not life.at_risk) or (vip and not (score and score.vip)):
+            continue
+        if segment and (score is None or score.segment != segment):
+            continue
+        rows.append(
+            {
+                "customer": customer,
+                "stage": life.stage,
+                "at_risk": life.at_risk,
+                "purchase_days": life.purchase_days,
+                "recency_days": life.recency_days,
+                "spend_365": None if found is None else money(found[2], view.base),
+                "rfm": None if score is None else f"{score.r}{score.f}{score.m}",
+                "value_segment": None if score is None else score.segment,
+                "vip": bool(score and score.vip),
+            }
+        )
+    return rows
+
+
+def export_rfm(
+    ledger: Ledger, *, as_of: Moment, unit: Literal["days", "weeks"] = "days", known_at: Moment = None, progress: bool = False
+) -> Iterator[dict[str, str]]:
+    """Yield the CLV summary per customer with a purchase by as_of (values as decimal text)."""
+    view = View(ledger, as_of, known_at)
+    places = MINOR_UNITS[view.base]
+    for record in view.records(progress=progress):
+        totals: dict[str, int] = {}
+        for d, cur, paid, _, purchases in record.days:
+            if purchases:
+                totals[d] = totals.get(d, 0) + (paid if cur == view.base else 0)
+        summary = rfm.clv_summary([(date.fromisoformat(d), t) for d, t in sorted(totals.items())], view.on, places, unit)
+        if summary is not None:
+            yield {
+                "customer": record.customer,
+                "frequency": rfm.decimal_text(summary.frequency),
+                "recency": rfm.decimal_text(summary.recency),
+                "T": rfm.decimal_text(summary.t),
+                "monetary_value": rfm.decimal_text(summary.monetary_value),
+            }

@@ -1,0 +1,79 @@
+"""Decoded events for the read side: raw stored state read with orjson, and corrections applied.
+
+The read side never builds pydantic models: a rebuild decodes about a million
+events, and ``orjson.loads`` plus a small slotted object is several times faster.
+The semantics mirror ``ledger/audit/corrections.py`` (the reference used by
+``timeline``): a voided event never happened, a corrected one carries its data
+merged with every correction (later ones win, in log order), and under
+``known_at`` a correction counts only if it was recorded by then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+VOIDED = "event_voided"
+CORRECTED = "event_corrected"
+CORRECTIONS = frozenset({VOIDED, CORRECTED})
+
+
+@dataclass(slots=True)
+class Fact:
+    """One stored event as projections see it."""
+
+    position: int
+    type: str
+    event_id: str
+    occurred_at: datetime
+    recorded_at: str
+    data: dict[str, Any]
+
+
+def decode(position: int, state: bytes) -> tuple[str, Fact]:
+    """Decode a stored state into its customer key and fact."""
+    raw = orjson.loads(state)
+    occurred = datetime.fromisoformat(raw["occurred_at"])
+    return raw["customer"], Fact(position, raw["type"], raw["event_id"], occurred, raw["recorded_at"], raw["data"])
+
+
+def effective(facts: list[Fact], *, as_of: datetime | None = None, known_at: datetime | None = None) -> list[Fact]:
+    """Return one stream's facts (in stream order) as queries count them.
+
+    as_of keeps what occurred by then; known_at keeps what was recorded by then.
+    Corrections apply whatever their own occurred_at, if known by known_at.
+    """
+    held = facts if known_at is None else [f for f in facts if datetime.fromisoformat(f.recorded_at) <= known_at]
+    voided: set[str] = set()
+    changes: dict[str, dict[str, Any]] = {}
+    for fact in held:
+        if fact.type == VOIDED:
+            voided.add(fact.data["target_event_id"])
+        elif fact.type == CORRECTED:
+            changes.setdefault(fact.data["target_event_id"], {}).update(fact.data["changes"])
+    if not voided and not changes and as_of is None and len(held) == len(facts):
+        return facts
+    result: list[Fact] = []
+    for fact in held:
+        if fact.type in CORRECTIONS or fact.event_id in voided or (as_of is not None and fact.occurred_at > as_of):
+            continue
+        update = changes.get(fact.event_id)
+        if update is not None:
+            # A correction to None removes an optional field, as the write side's model dump does.
+            merged = {k: v for k, v in {**fact.data, **update}.items() if v is not None}
+            fact = Fact(fact.position, fact.type, fact.event_id, fact.occurred_at, fact.recorded_at, merged)
+        result.append(fact)
+    return result
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Format a time as fixed-width UTC text, so that stored times sort as text."""
+    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """Parse a stored time back."""
+    return None if text is None else datetime.fromisoformat(text)

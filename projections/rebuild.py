@@ -1,0 +1,123 @@
+"""Full rebuilds: new tables filled from one streaming scan of the log, then an atomic switch.
+
+Queries keep reading the active generation until the switch, which moves the
+pointer rows of every rebuilt projection in one transaction. A rebuild that
+dies leaves its half-filled tables unused; the next one drops them first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from ledger.store import EventStore
+from projections.facts import effective
+from projections.registry import Projection, tables_for
+from projections.runner import BATCH, Target, apply_batch, progress_bar, write_rows, write_transaction
+from projections.source import scan_streams
+from projections.state import ProjectionState
+
+# Rows buffered before a bulk insert: one transaction per flush keeps SQLite's write lock short.
+FLUSH_ROWS = 20_000
+
+
+def rebuild(store: EventStore, state: ProjectionState, projections: list[Projection], *, progress: bool = True) -> int:
+    """Rebuild projections into new tables and switch to them at once; return the events scanned."""
+    with write_transaction(store) as connection:
+        head = store_head(store, connection)
+        targets = [_start(connection, state, projection) for projection in projections]
+    try:
+        with progress_bar(head, "rebuild " + ",".join(p.name for p in projections), progress) as bar:
+            scanned = _fill(store, targets, head, bar)
+            for target in targets:
+                target.position = head
+            with write_transaction(store) as connection:
+                for target in targets:
+                    state.set_position(connection, target.projection.name, target.generation, head)
+            # Events appended during the scan: the incremental path, on the new tables.
+            while True:
+                with write_transaction(store) as connection:
+                    if not apply_batch(store, connection, state, targets, BATCH):
+                        break
+        _switch(store, state, targets)
+    except KeyboardInterrupt:
+        _abandon(store, state, targets)
+        raise
+    return scanned
+
+
+def store_head(store: EventStore, connection: Connection) -> int:
+    """Return the newest log position, read in the caller's transaction."""
+    sql = f"SELECT COALESCE(MAX(id), 0) FROM {store.events_table.name}"
+    return int(connection.exec_driver_sql(sql).scalar_one())
+
+
+def _start(connection: Connection, state: ProjectionState, projection: Projection) -> Target:
+    """Drop any stale generation, create the new generation's tables and mark the rebuild."""
+    meta = state.read(connection, lock=True)[projection.name]
+    on_disk = state.generations_on_disk(connection, projection.name)
+    for generation in on_disk - {meta.generation}:
+        _drop(connection, state, projection.name, generation)
+    generation = max([*on_disk, meta.generation or 0, meta.building or 0]) + 1
+    for table in tables_for(projection.name, generation).values():
+        table.create(connection)
+    state.update(connection, projection.name, building=generation)
+    return Target(projection, generation, 0)
+
+
+def _fill(store: EventStore, targets: list[Target], head: int, bar: Any) -> int:
+    buffers: list[dict[str, list[dict[str, Any]]]] = [{} for _ in targets]
+    buffered = scanned = 0
+    with store.engine.connect() as reader:
+        for customer, facts in scan_streams(store, reader, head):
+            view = effective(facts)
+            for target, buffer in zip(targets, buffers, strict=True):
+                for key, found in target.projection.rows(customer, view).items():
+                    buffer.setdefault(key, []).extend(found)
+                    buffered += len(found)
+            scanned += len(facts)
+            bar.update(len(facts))
+            if buffered >= FLUSH_ROWS:
+                _flush(store, targets, buffers)
+                buffered = 0
+    _flush(store, targets, buffers)
+    return scanned
+
+
+def _flush(store: EventStore, targets: list[Target], buffers: list[dict[str, list[dict[str, Any]]]]) -> None:
+    with write_transaction(store) as connection:
+        for target, buffer in zip(targets, buffers, strict=True):
+            write_rows(connection, target, buffer)
+            buffer.clear()
+
+
+def _switch(store: EventStore, state: ProjectionState, targets: list[Target]) -> None:
+    """Point every rebuilt projection at its new tables in one transaction, then drop the old ones."""
+    with write_transaction(store) as connection:
+        meta = state.read(connection, lock=True)
+        # The last events, under the pointer lock: nothing appended meanwhile is missed by the switch.
+        while apply_batch(store, connection, state, targets, BATCH):
+            pass
+        old = {t.projection.name: meta[t.projection.name].generation for t in targets}
+        for target in targets:
+            name, version = target.projection.name, target.projection.version
+            state.update(connection, name, generation=target.generation, version=version, building=None)
+    with write_transaction(store) as connection:
+        for name, generation in old.items():
+            if generation is not None:
+                _drop(connection, state, name, generation)
+
+
+def _abandon(store: EventStore, state: ProjectionState, targets: list[Target]) -> None:
+    """Drop an interrupted rebuild's tables (a killed one is cleaned by the next rebuild)."""
+    with write_transaction(store) as connection:
+        for target in targets:
+            _drop(connection, state, target.projection.name, target.generation)
+            state.update(connection, target.projection.name, building=None)
+
+
+def _drop(connection: Connection, state: ProjectionState, name: str, generation: int) -> None:
+    for table in tables_for(name, generation).values():
+        table.drop(connection, checkfirst=True)
+    state.forget(connection, name, generation)

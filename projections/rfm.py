@@ -1,0 +1,122 @@
+"""RFM scores by quintile, the segment map, VIPs, and the CLV summary (lifetimes / pymc-marketing input)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+import orjson
+
+# The widely used R x F segment grid (R score, F score), with R1-F1 split out as "lost".
+SEGMENT_MAP: dict[tuple[int, int], str] = {}
+for _r, _f, _name in [
+    ((1, 2), (1, 2), "hibernating"),
+    ((1, 2), (3, 4), "at_risk"),
+    ((1, 2), (5, 5), "cannot_lose"),
+    ((3, 3), (1, 2), "about_to_sleep"),
+    ((3, 3), (3, 3), "need_attention"),
+    ((3, 4), (4, 5), "loyal"),
+    ((4, 4), (1, 1), "promising"),
+    ((5, 5), (1, 1), "new_customers"),
+    ((4, 5), (2, 3), "potential_loyalists"),
+    ((5, 5), (4, 5), "champions"),
+]:
+    for _rs in range(_r[0], _r[1] + 1):
+        for _fs in range(_f[0], _f[1] + 1):
+            SEGMENT_MAP[(_rs, _fs)] = _name
+SEGMENT_MAP[(1, 1)] = "lost"
+SEGMENTS = tuple(dict.fromkeys(sorted(SEGMENT_MAP.values())))
+
+
+def quintile(value: float, ordered: list[float], *, higher_is_better: bool = True) -> int:
+    """Score a value 1..5 by the share of the (sorted) values it beats; ties share a score."""
+    n = len(ordered)
+    beaten = bisect_left(ordered, value) if higher_is_better else n - bisect_right(ordered, value)
+    return 1 + (5 * beaten) // n
+
+
+@dataclass(frozen=True, slots=True)
+class RfmScore:
+    """One customer's R, F and M scores, segment and VIP flag."""
+
+    r: int
+    f: int
+    m: int
+    segment: str
+    vip: bool
+
+
+def score_all(values: dict[str, tuple[int, int, int]]) -> dict[str, RfmScore]:
+    """Score customers with a purchase from (recency days, purchase days in 365, spend in 365 in minor units)."""
+    recencies = sorted(float(v[0]) for v in values.values())
+    frequencies = sorted(float(v[1]) for v in values.values())
+    monetary = sorted(float(v[2]) for v in values.values())
+    n = len(values)
+    scores: dict[str, RfmScore] = {}
+    for customer, (recency, frequency, spend) in values.items():
+        r = quintile(recency, recencies, higher_is_better=False)
+        f = quintile(frequency, frequencies)
+        m = quintile(spend, monetary)
+        # VIP: the top 20% by trailing spend (customers tied at the boundary all count).
+        vip = spend > 0 and 5 * (n - bisect_right(monetary, float(spend))) < n
+        scores[customer] = RfmScore(r, f, m, SEGMENT_MAP[(r, f)], vip)
+    return scores
+
+
+@dataclass(frozen=True, slots=True)
+class ClvSummary:
+    """One row of ``export rfm``: frequency, recency, T and monetary value (major units of the base currency)."""
+
+    frequency: Decimal
+    recency: Decimal
+    t: Decimal
+    monetary_value: Decimal
+
+
+def clv_summary(
+    day_totals: list[tuple[date, int]], on: date, places: int, unit: Literal["days", "weeks"] = "days"
+) -> ClvSummary | None:
+    """Summarise purchase days up to a date (sorted (day, base-currency total) pairs); None without a purchase."""
+    held = [(d, total) for d, total in day_totals if d <= on]
+    if not held:
+        return None
+    frequency = len(held) - 1
+    divisor = Decimal(7) if unit == "weeks" else Decimal(1)
+    recency = Decimal((held[-1][0] - held[0][0]).days) / divisor
+    t = Decimal((on - held[0][0]).days) / divisor
+    repeat = sum(total for _, total in held[1:])
+    monetary = Decimal(repeat).scaleb(-places) / frequency if frequency else Decimal(0)
+    return ClvSummary(Decimal(frequency), recency, t, monetary)
+
+
+def decimal_text(value: Decimal) -> str:
+    """Print a value unrounded, with at least four decimals."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -4:
+        value = value.quantize(Decimal("0.0001"))
+    return f"{value:f}"
+
+
+CLV_COLUMNS = ("customer", "frequency", "recency", "T", "monetary_value")
+
+
+def clv_lines(rows: Iterable[dict[str, str]], file_format: Literal["csv", "jsonl"]) -> Iterator[bytes]:
+    """Encode CLV summary rows (values as decimal text) as CSV with a header, or as JSON lines.
+
+    JSON numbers are written as their exact decimal text: JSON allows it and nothing is rounded.
+    """
+    if file_format == "csv":
+        yield (",".join(CLV_COLUMNS) + "\n").encode()
+    for row in rows:
+        customer = row["customer"]
+        if file_format == "csv":
+            if any(ch in customer for ch in ',"\n\r'):
+                customer = '"' + customer.replace('"', '""') + '"'
+            yield (",".join([customer, *(row[k] for k in CLV_COLUMNS[1:])]) + "\n").encode()
+        else:
+            fields = "".join(f',"{k}":{row[k]}' for k in CLV_COLUMNS[1:])
+            yield b'{"customer":' + orjson.dumps(customer) + fields.encode() + b"}\n"

@@ -1,0 +1,102 @@
+"""Where each projection stands: its active generation and version, and its position in the log.
+
+Positions live in the eventsourcing library's tracking table (one row per
+``name@gN``, as its SQLAlchemyTrackingRecorder defines it). The recorder's own
+``insert_tracking`` opens a separate ORM session per call and refuses a position
+that is not new; a batch must commit its rows and position together, so we
+write that table with Core on the batch's own connection. The small
+``ledger_projections`` table holds what tracking does not: the active
+generation (the pointer a rebuild switches), its version and a rebuild in progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, inspect, select, update
+from sqlalchemy.engine import Connection
+
+from ledger.store import EventStore
+from projections.facts import iso
+from projections.registry import PROJECTIONS, table_prefix
+
+meta_table = Table(
+    "ledger_projections",
+    MetaData(),
+    Column("name", String(32), primary_key=True),
+    Column("generation", Integer),
+    Column("version", Integer),
+    Column("building", Integer),
+    Column("updated_at", Text),
+)
+TRACKING_TABLE = "ledger_projection_tracking"
+
+
+@dataclass(frozen=True, slots=True)
+class MetaRow:
+    """A projection's pointer row."""
+
+    name: str
+    generation: int | None
+    version: int | None
+    building: int | None
+    updated_at: str | None
+
+
+class ProjectionState:
+    """The pointer and tracking tables of one event store."""
+
+    def __init__(self, store: EventStore):
+        self.store = store
+        recorder = SQLAlchemyTrackingRecorder(store.recorder.datastore, tracking_table_name=TRACKING_TABLE)  # type: ignore[attr-defined]
+        self.tracking = recorder.tracking_table
+        meta_table.create(store.engine, checkfirst=True)
+        self.tracking.create(store.engine, checkfirst=True)
+        with store.engine.begin() as connection:
+            known = set(connection.execute(select(meta_table.c.name)).scalars())
+            missing = [{"name": name} for name in PROJECTIONS if name not in known]
+            if missing:
+                connection.execute(insert(meta_table), missing)
+
+    def read(self, connection: Connection, *, lock: bool = False) -> dict[str, MetaRow]:
+        """Return every pointer row; lock them for the transaction (PostgreSQL) to serialise with switches."""
+        query = select(meta_table).order_by(meta_table.c.name)
+        if lock and self.store.is_postgres:
+            query = query.with_for_update()
+        return {row.name: MetaRow(*row) for row in connection.execute(query)}
+
+    def position(self, connection: Connection, name: str, generation: int) -> int:
+        """Return how far a generation has read the log (0 if it has not started)."""
+        c = self.tracking.c
+        found = connection.execute(select(c.notification_id).where(c.application_name == f"{name}@g{generation}")).scalar()
+        return int(found or 0)
+
+    def set_position(self, connection: Connection, name: str, generation: int, position: int) -> None:
+        """Record a generation's position, in the caller's transaction."""
+        c, key = self.tracking.c, f"{name}@g{generation}"
+        done = connection.execute(update(self.tracking).where(c.application_name == key).values(notification_id=position))
+        if done.rowcount == 0:
+            connection.execute(insert(self.tracking).values(application_name=key, notification_id=position))
+
+    def forget(self, connection: Connection, name: str, generation: int) -> None:
+        """Drop a generation's tracking row."""
+        c = self.tracking.c
+        connection.execute(self.tracking.delete().where(c.application_name == f"{name}@g{generation}"))
+
+    def update(self, connection: Connection, name: str, **values: int | None) -> None:
+        """Update a pointer row, stamping the time."""
+        connection.execute(
+            update(meta_table).where(meta_table.c.name == name).values(updated_at=iso(datetime.now(UTC)), **values)
+        )
+
+    def generations_on_disk(self, connection: Connection, name: str) -> set[int]:
+        """Return the generations whose tables exist (stale ones included)."""
+        found: set[int] = set()
+        for table in inspect(connection).get_table_names():
+            if table.startswith(f"lp_{name}_g"):
+                number = table[len(f"lp_{name}_g") :].split("_", 1)[0]
+                if number.isdigit() and table.startswith(table_prefix(name, int(number))):
+                    found.add(int(number))
+        return found

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -120,3 +122,32 @@ def test_export_rfm_csv_and_jsonl(db):
     assert row["customer"] == "C-1" and row["recency"] == pytest.approx(9 / 7) and row["T"] == pytest.approx(30 / 7)
     assert export("--as-of", "2023-12-31").output.splitlines() == ["customer,frequency,recency,T,monetary_value"]
     assert export("--as-of", "31/01/2024").exit_code == 2
+
+
+def test_a_late_survey_answer_changes_last_months_nps_only_known_at_after_its_recording(db):
+    october = ["trends", "--from", "2024-10-01", "--to", "2024-10-31", "--json"]
+    for score in (10, 10):
+        args = ["append", "survey_answered", "--customer", "C-3", "--at", "2024-10-10", "survey_id=Q", "kind=nps"]
+        assert run(db, *args, f"score={score}").exit_code == 0
+    before = datetime.now(UTC)
+    time.sleep(0.01)
+    late = ["append", "survey_answered", "--customer", "C-4", "--at", "2024-10-20", "survey_id=Q", "kind=nps", "score=0"]
+    assert run(db, *late).exit_code == 0
+    time.sleep(0.01)
+    after = datetime.now(UTC)
+
+    def nps(*extra: str) -> tuple[float, int]:
+        result = run(db, *october, *extra)
+        assert result.exit_code == 0, result.output
+        (row,) = [json.loads(line) for line in result.output.splitlines()]
+        return row["nps"], row["nps_answers"]
+
+    # (2 promoters - 1 detractor) / 3 answers; before the late answer was recorded: 2 promoters of 2.
+    assert nps() == (pytest.approx(100 / 3), 3)
+    assert nps("--known-at", before.isoformat()) == (100.0, 2)
+    assert nps("--known-at", after.isoformat()) == (pytest.approx(100 / 3), 3)
+    assert nps("--as-of", "2024-10-19") == (100.0, 2)  # as of a date: the late answer had not occurred yet
+    assert nps("--as-of", "2024-10-20", "--known-at", before.isoformat()) == (100.0, 2)
+    unknown_then = run(db, "profile", "C-4", "--known-at", before.isoformat())
+    assert unknown_then.exit_code == 1 and "nothing occurred or was known by then" in unknown_then.output
+    assert json.loads(run(db, "profile", "C-4", "--known-at", after.isoformat(), "--json").output)["last_nps"] == 0

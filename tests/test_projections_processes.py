@@ -1,0 +1,117 @@
+"""Projections across real processes: a rebuild killed with SIGKILL, a follower stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import inspect, select
+
+from projections import operations as ops
+from projections import registry
+from projections.customers import profile
+
+ROOT = Path(__file__).parent.parent
+
+# Runs the CLI with the rebuild's bulk writes slowed down after their first flush,
+# so that the test can kill it at a known point: new tables filled, no switch yet.
+SLOW_REBUILD = """
+import sys, time
+from pathlib import Path
+import projections.rebuild as rebuild
+flush = rebuild._flush
+def flush_then_wait(*args):
+    flush(*args)
+    Path(sys.argv[1]).write_text("flushed")
+    time.sleep(120)
+rebuild._flush = flush_then_wait
+from cli import main
+main(sys.argv[2:])
+"""
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from cli import main; main(sys.argv[1:])", *args]
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def _seed(ledger, customers: int) -> None:
+    events = []
+    for n in range(customers):
+        key = f"C-{n}"
+        events.append({"type": "contact", "customer": key, "occurred_at": "2024-01-01", "data": {"channel": "phone"}})
+        events.append(
+            {"type": "purchase", "customer": key, "occurred_at": "2024-01-02", "data": {"order_id": f"O-{n}", "amount": "10.00"}}
+        )
+    ledger.append_many(events, strict=True)
+
+
+def test_a_rebuild_killed_mid_way_leaves_the_old_tables_serving_and_the_next_rebuild_completes(ledger, db_url, tmp_path):
+    _seed(ledger, 50)
+    ops.rebuild(ledger, progress=False)
+    ledger.append("purchase", "C-1", {"order_id": "O-late", "amount": "5.00"}, occurred_at="2024-02-01")
+    marker = tmp_path / "flushed"
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_REBUILD, str(marker), "--db", db_url, "projections", "rebuild"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert _wait_for(marker.exists, 60), process.stderr.read().decode() if process.poll() is not None else "no flush"
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+
+    states = [s.state for s in ops.status(ledger)]
+    assert all("rebuild to generation 2 under way or interrupted" in s for s in states), states
+    with ledger.store.engine.connect() as connection:
+        half = registry.tables_for("profiles", 2)["customers"]
+        assert connection.execute(select(half.c.customer)).first() is not None  # the killed rebuild had written rows
+    # Generation 1 still serves, and catches up with the event appended before the kill.
+    assert profile(ledger, "C-1")["spend"] == {"EUR": "15.00"}
+
+    assert ops.rebuild(ledger, progress=False) == 101
+    with ledger.store.engine.connect() as connection:
+        names = sorted(n for n in inspect(connection).get_table_names() if n.startswith("lp_"))
+    assert names == ["lp_complaints_g3_complaints", "lp_profiles_g3_customers", "lp_satisfaction_g3_answers"]
+    assert [s.state for s in ops.status(ledger)] == ["current"] * 3
+    assert profile(ledger, "C-1")["spend"] == {"EUR": "15.00"}
+    assert profile(ledger, "C-49")["purchases"] == 1
+
+
+def test_run_follow_shows_a_new_event_within_a_second_and_stops_on_sigterm(ledger, db_url):
+    _seed(ledger, 3)
+    follower = subprocess.Popen(
+        _cli("--db", db_url, "projections", "run", "--follow"), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        # The follower builds the projections on start; wait until it has caught up.
+        assert _wait_for(lambda: [s.behind for s in ops.status(ledger)] == [0, 0, 0], 60), follower.stderr
+        table = registry.tables_for("profiles", 1)["customers"]
+
+        def contacts_of_c9() -> int | None:
+            with ledger.store.engine.connect() as connection:
+                return connection.execute(select(table.c.contacts).where(table.c.customer == "C-9")).scalar()
+
+        ledger.append("contact", "C-9", {"channel": "web"}, occurred_at="2024-05-01")
+        appended = time.monotonic()
+        assert _wait_for(lambda: contacts_of_c9() == 1, 5)
+        assert time.monotonic() - appended < 1.0
+    finally:
+        follower.send_signal(signal.SIGTERM)
+        _, stderr = follower.communicate(timeout=10)
+    assert follower.returncode == 0, stderr.decode()
+    assert "applied" in stderr.decode()

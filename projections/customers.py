@@ -1,8 +1,11 @@
 """Queries about customers: profile, the filtered customer list and the CLV export.
 
-Without --as-of/--known-at they read the profiles table; with them they replay
-(one stream for a profile's own figures, the whole log once, stream by stream,
-for anything that ranks customers). Lifecycle and RFM are computed here, for the date asked.
+Lifecycle and RFM are computed here, for the date asked, from each customer's
+purchase days. The profiles table answers the present and "as of" the end of a
+UTC day; other bounds and "known at" replay (one stream for a profile's own
+figures, the whole log once, stream by stream, for anything that ranks customers).
+A profile's RFM scores need the ranking of every customer: its thresholds are
+kept per log position and day (``rfm_cache``).
 """
 
 from __future__ import annotations
@@ -12,17 +15,21 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.engine import Connection
 
 from ledger.currencies import MINOR_UNITS
 from ledger.errors import CustomerNotFoundError
 from ledger.recorded import stream_id_for
+from ledger.timeutil import end_of_day_utc
 from projections import lifecycle, rfm
 from projections.facts import effective, iso
 from projections.operations import open_read_models
 from projections.profiles import CustomerRecord, build_record
+from projections.rfm_cache import cached_thresholds, create_cache_table
 from projections.runner import progress_bar
 from projections.source import read_streams, scan_streams
+from projections.state import ProjectionState
 
 if TYPE_CHECKING:
     from ledger.api import Ledger
@@ -47,15 +54,34 @@ class View:
         """Tell whether the query must replay events instead of reading the tables."""
         return self.as_of is not None or self.known_at is not None
 
+    @property
+    def days_from_tables(self) -> bool:
+        """Tell whether the purchase days in the profiles table answer this view exactly.
+
+        They hold every purchase and refund known now (corrections applied) by UTC day,
+        so they answer "as of" the end of a UTC day: the day-based figures (lifecycle,
+        RFM, the CLV summary) cut them at that day. "Known at" needs a replay.
+        """
+        return self.known_at is None and (self.as_of is None or self.as_of == end_of_day_utc(self.on))
+
     def records(self, *, progress: bool = False) -> Iterator[CustomerRecord]:
-        """Yield every customer's profile record as this view sees it."""
-        store = self.ledger.store
-        if not self.replays:
+        """Yield the record of every customer this view sees; only the purchase days are cut at the as-of day."""
+        if self.days_from_tables:
             table = open_read_models(self.ledger, ["profiles"], progress=progress)["profiles"]["customers"]
-            with store.engine.connect() as connection:
-                for row in connection.execute(select(table)):
-                    yield CustomerRecord.from_row(row)
+            with self.ledger.store.engine.connect() as connection, connection.begin():
+                yield from self._stored_records(connection, table)
             return
+        yield from self._replayed_records(progress)
+
+    def _stored_records(self, connection: Connection, table: Table) -> Iterator[CustomerRecord]:
+        query = select(table)
+        if self.as_of is not None:
+            query = query.where(table.c.first_seen <= iso(self.as_of))
+        for row in connection.execute(query):
+            yield CustomerRecord.from_row(row)
+
+    def _replayed_records(self, progress: bool) -> Iterator[CustomerRecord]:
+        store = self.ledger.store
         head = store.max_position()
         with store.engine.connect() as connection, progress_bar(head, "replay", progress) as bar:
             for customer, facts in scan_streams(store, connection, head):
@@ -102,10 +128,27 @@ class View:
         spend = sum(v for d, v in self.spend(record) if since < d <= self.on)
         return (self.on - days[-1]).days, frequency, spend
 
-    def scores(self, *, progress: bool = False) -> dict[str, rfm.RfmScore]:
-        """Return RFM scores of every customer with a purchase."""
-        inputs = {r.customer: v for r in self.records(progress=progress) if (v := self.rfm_input(r)) is not None}
-        return rfm.score_all(inputs)
+    def thresholds(self) -> rfm.Thresholds | None:
+        """Return the RFM thresholds of this view's day: kept per log position when the tables answer exactly."""
+        if not self.days_from_tables:
+            return rfm.Thresholds.of([v for r in self.records() if (v := self.rfm_input(r)) is not None])
+        store = self.ledger.store
+        table = open_read_models(self.ledger, ["profiles"])["profiles"]["customers"]
+        state = ProjectionState(store)
+        create_cache_table(store)
+        connection = store.engine.connect()
+        if store.is_postgres:
+            # One snapshot for the position and the rows the thresholds are computed from.
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection, connection.begin():
+            generation = state.read(connection)["profiles"].generation or 0
+            position = state.position(connection, "profiles", generation)
+
+            def compute() -> rfm.Thresholds | None:
+                stored = self._stored_records(connection, table)
+                return rfm.Thresholds.of([v for r in stored if (v := self.rfm_input(r)) is not None])
+
+            return cached_thresholds(store, connection, (generation, position, self.on, self.base), compute)
 
 
 def purchase_days(record: CustomerRecord) -> list[date]:
@@ -123,7 +166,9 @@ def profile(ledger: Ledger, customer: str, *, as_of: Moment = None, known_at: Mo
     view = View(ledger, as_of, known_at)
     record = view.record(customer)
     stage = view.lifecycle(record)
-    score = view.scores().get(customer)
+    rfm_input = view.rfm_input(record)
+    thresholds = None if rfm_input is None else view.thresholds()
+    score = None if thresholds is None or rfm_input is None else thresholds.score(*rfm_input)
     first_seen = record.first_seen.date() if record.first_seen else view.on
     history = lifecycle.history(purchase_days(record), view.spend(record), first_seen, view.on, ledger.config.lifecycle)
     return {

@@ -10,6 +10,7 @@ from sqlalchemy import Table
 
 from projections import rebuild as rebuilding
 from projections.errors import ProjectionOutdatedError
+from projections.rebuild import store_head
 from projections.registry import Projection, get_projections, tables_for
 from projections.runner import catch_up, follow, progress_bar
 from projections.state import ProjectionState
@@ -89,8 +90,16 @@ def open_read_models(ledger: Ledger, names: list[str], *, progress: bool = True)
     projections = get_projections(names)
     state = ProjectionState(ledger.store)
     generations = _check_versions(ledger, state, projections, build_missing=True, progress=progress)
-    catch_up(ledger.store, state, projections)
+    if _behind(ledger, state, generations):
+        catch_up(ledger.store, state, projections)
     return {name: tables_for(name, generation) for name, generation in generations.items()}
+
+
+def _behind(ledger: Ledger, state: ProjectionState, generations: dict[str, int]) -> bool:
+    """Tell whether any of these generations is behind the log: a read, so that current queries take no write lock."""
+    with ledger.store.engine.connect() as connection:
+        head = store_head(ledger.store, connection)
+        return any(state.position(connection, name, generation) < head for name, generation in generations.items())
 
 
 def _check_versions(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -32,13 +31,6 @@ SEGMENT_MAP[(1, 1)] = "lost"
 SEGMENTS = tuple(dict.fromkeys(sorted(SEGMENT_MAP.values())))
 
 
-def quintile(value: float, ordered: list[float], *, higher_is_better: bool = True) -> int:
-    """Score a value 1..5 by the share of the (sorted) values it beats; ties share a score."""
-    n = len(ordered)
-    beaten = bisect_left(ordered, value) if higher_is_better else n - bisect_right(ordered, value)
-    return 1 + (5 * beaten) // n
-
-
 @dataclass(frozen=True, slots=True)
 class RfmScore:
     """One customer's R, F and M scores, segment and VIP flag."""
@@ -50,21 +42,64 @@ class RfmScore:
     vip: bool
 
 
+def _cuts(ordered: list[int], *, higher_is_better: bool) -> tuple[int, ...]:
+    """Return the four values a score must pass for 2, 3, 4 and 5.
+
+    A score is 1 + 5 x (share of customers the value beats), rounded down, ties
+    sharing a score: with b customers beaten, the score reaches s when
+    b >= ceil((s - 1) n / 5), i.e. when the value beats the one ranked there.
+    """
+    n = len(ordered)
+    ranks = [-(-(s - 1) * n // 5) for s in range(2, 6)]
+    return tuple(ordered[k - 1] if higher_is_better else ordered[n - k] for k in ranks)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """What decides every customer's R, F and M scores and VIP flag on a day: a few values, cheap to keep."""
+
+    recency: tuple[int, ...]
+    frequency: tuple[int, ...]
+    monetary: tuple[int, ...]
+    vip_spend: int
+
+    @classmethod
+    def of(cls, values: list[tuple[int, int, int]]) -> Thresholds | None:
+        """Compute from every buyer's (recency days, purchase days in 365, spend in 365); None without buyers."""
+        if not values:
+            return None
+        recencies, frequencies, monetary = (sorted(column) for column in zip(*values, strict=True))
+        # VIP: the top 20% by trailing spend, customers tied at the boundary all in.
+        vip = monetary[len(monetary) - -(-len(monetary) // 5)]
+        return cls(
+            _cuts(recencies, higher_is_better=False),
+            _cuts(frequencies, higher_is_better=True),
+            _cuts(monetary, higher_is_better=True),
+            vip,
+        )
+
+    def score(self, recency: int, frequency: int, spend: int) -> RfmScore:
+        """Score one buyer."""
+        r = 1 + sum(recency < cut for cut in self.recency)
+        f = 1 + sum(frequency > cut for cut in self.frequency)
+        m = 1 + sum(spend > cut for cut in self.monetary)
+        return RfmScore(r, f, m, SEGMENT_MAP[(r, f)], spend > 0 and spend >= self.vip_spend)
+
+    def to_json(self) -> str:
+        """Encode for the cache table."""
+        return orjson.dumps([self.recency, self.frequency, self.monetary, self.vip_spend]).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> Thresholds:
+        """Decode from the cache table."""
+        recency, frequency, monetary, vip = orjson.loads(text)
+        return cls(tuple(recency), tuple(frequency), tuple(monetary), vip)
+
+
 def score_all(values: dict[str, tuple[int, int, int]]) -> dict[str, RfmScore]:
     """Score customers with a purchase from (recency days, purchase days in 365, spend in 365 in minor units)."""
-    recencies = sorted(float(v[0]) for v in values.values())
-    frequencies = sorted(float(v[1]) for v in values.values())
-    monetary = sorted(float(v[2]) for v in values.values())
-    n = len(values)
-    scores: dict[str, RfmScore] = {}
-    for customer, (recency, frequency, spend) in values.items():
-        r = quintile(recency, recencies, higher_is_better=False)
-        f = quintile(frequency, frequencies)
-        m = quintile(spend, monetary)
-        # VIP: the top 20% by trailing spend (customers tied at the boundary all count).
-        vip = spend > 0 and 5 * (n - bisect_right(monetary, float(spend))) < n
-        scores[customer] = RfmScore(r, f, m, SEGMENT_MAP[(r, f)], vip)
-    return scores
+    thresholds = Thresholds.of(list(values.values()))
+    return {} if thresholds is None else {customer: thresholds.score(*v) for customer, v in values.items()}
 
 
 @dataclass(frozen=True, slots=True)

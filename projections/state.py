@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from weakref import WeakSet
 
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, inspect, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from ledger.store import EventStore
 from projections.facts import iso
@@ -32,6 +33,7 @@ meta_table = Table(
     Column("updated_at", Text),
 )
 TRACKING_TABLE = "ledger_projection_tracking"
+_PREPARED: WeakSet[Engine] = WeakSet()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +54,15 @@ class ProjectionState:
         self.store = store
         recorder = SQLAlchemyTrackingRecorder(store.recorder.datastore, tracking_table_name=TRACKING_TABLE)  # type: ignore[attr-defined]
         self.tracking = recorder.tracking_table
-        meta_table.create(store.engine, checkfirst=True)
-        self.tracking.create(store.engine, checkfirst=True)
-        with store.engine.begin() as connection:
+        if store.engine not in _PREPARED:
+            self._prepare()
+            _PREPARED.add(store.engine)
+
+    def _prepare(self) -> None:
+        """Create the tables and pointer rows if missing (once per engine: queries open a state each)."""
+        meta_table.create(self.store.engine, checkfirst=True)
+        self.tracking.create(self.store.engine, checkfirst=True)
+        with self.store.engine.begin() as connection:
             known = set(connection.execute(select(meta_table.c.name)).scalars())
             missing = [{"name": name} for name in PROJECTIONS if name not in known]
             if missing:

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.config import LifecycleSettings, SlaSettings
 from ledger.timeutil import end_of_day_utc
@@ -305,11 +307,33 @@ def test_customers_move_backwards_when_they_buy_again():
 # --- RFM, VIP and CLV -------------------------------------------------------
 
 
+def _reference_scores(values: dict[str, tuple[int, int, int]]) -> dict[str, tuple[int, int, int, bool]]:
+    """The definition, computed the slow way: 1 + 5 x (customers beaten / customers), VIP = fewer than 20% spend more."""
+    n = len(values)
+    out = {}
+    for customer, (recency, frequency, spend) in values.items():
+        r = 1 + 5 * sum(v[0] > recency for v in values.values()) // n
+        f = 1 + 5 * sum(v[1] < frequency for v in values.values()) // n
+        m = 1 + 5 * sum(v[2] < spend for v in values.values()) // n
+        vip = spend > 0 and 5 * sum(v[2] > spend for v in values.values()) < n
+        out[customer] = (r, f, m, vip)
+    return out
+
+
 def test_quintiles_with_ties_and_direction():
-    ordered = sorted(float(v) for v in range(1, 11))
-    assert [rfm.quintile(float(v), ordered) for v in range(1, 11)] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-    assert [rfm.quintile(float(v), ordered, higher_is_better=False) for v in range(1, 11)] == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
-    assert {rfm.quintile(3.0, [3.0, 3.0, 3.0])} == {1}
+    values = {f"C{v}": (v, v, v) for v in range(1, 11)}
+    scores = rfm.score_all(values)
+    assert [scores[f"C{v}"].f for v in range(1, 11)] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert [scores[f"C{v}"].r for v in range(1, 11)] == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
+    assert {(s.r, s.f, s.m) for s in rfm.score_all({"a": (3, 3, 3), "b": (3, 3, 3), "c": (3, 3, 3)}).values()} == {(1, 1, 1)}
+
+
+@given(st.dictionaries(st.text(max_size=3), st.tuples(*[st.integers(0, 30)] * 3), min_size=1, max_size=40))
+def test_thresholds_score_exactly_as_the_definition(values):
+    scores = rfm.score_all(values)
+    assert {c: (s.r, s.f, s.m, s.vip) for c, s in scores.items()} == _reference_scores(values)
+    thresholds = rfm.Thresholds.of(list(values.values()))
+    assert thresholds is not None and rfm.Thresholds.from_json(thresholds.to_json()) == thresholds
 
 
 def test_segment_map_and_vips():

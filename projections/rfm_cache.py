@@ -1,0 +1,71 @@
+"""RFM thresholds kept per profiles generation, log position, day and currency.
+
+Scoring one customer needs the ranking of every customer, a pass over all
+profiles; its whole result is a dozen numbers (``rfm.Thresholds``). Kept per
+log position, a cached entry is exact: any new event moves the position and
+makes the next query compute afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, delete, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ledger.store import EventStore
+from projections.rfm import Thresholds
+
+cache_table = Table(
+    "ledger_rfm_thresholds",
+    MetaData(),
+    Column("generation", Integer, primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("day", Text, primary_key=True),
+    Column("currency", Text, primary_key=True),
+    # NULL: no customer had bought by that day.
+    Column("thresholds", Text),
+)
+
+
+def create_cache_table(store: EventStore) -> None:
+    """Create the cache table if it is missing."""
+    cache_table.create(store.engine, checkfirst=True)
+
+
+def cached_thresholds(
+    store: EventStore,
+    connection: Connection,
+    key: tuple[int, int, date, str],
+    compute: Callable[[], Thresholds | None],
+) -> Thresholds | None:
+    """Return the thresholds for (generation, position, day, currency), computing and keeping them on a miss.
+
+    The caller reads the position and computes in one snapshot (its connection's transaction),
+    begun after ``create_cache_table``: a snapshot taken before the table existed would not see it.
+    """
+    generation, position, day, currency = key
+    c = cache_table.c
+    where = (c.generation == generation) & (c.position == position) & (c.day == day.isoformat()) & (c.currency == currency)
+    found = connection.execute(select(c.thresholds).where(where)).first()
+    if found is not None:
+        return None if found.thresholds is None else Thresholds.from_json(found.thresholds)
+    thresholds = compute()
+    try:
+        with store.engine.begin() as writer:
+            # Entries of older positions can never be asked for again.
+            writer.execute(delete(cache_table).where((c.generation != generation) | (c.position != position)))
+            writer.execute(
+                insert(cache_table).values(
+                    generation=generation,
+                    position=position,
+                    day=day.isoformat(),
+                    currency=currency,
+                    thresholds=None if thresholds is None else thresholds.to_json(),
+                )
+            )
+    except IntegrityError:
+        pass  # another query kept the same entry first
+    return thresholds

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from statistics import median
@@ -22,21 +23,29 @@ def period_key(day: date, by: Period) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def nps(scores: list[int]) -> float | None:
-    """Return 100 x (promoters 9-10 minus detractors 0-6) / answers; passives (7-8) only count in the total."""
-    if not scores:
+def nps(counts: Mapping[int, int]) -> float | None:
+    """Return 100 x (promoters 9-10 minus detractors 0-6) / answers, from answers per score.
+
+    Passives (7-8) count in the total only.
+    """
+    answers = sum(counts.values())
+    if not answers:
         return None
-    return 100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores)
+    promoters = sum(n for score, n in counts.items() if score >= 9)
+    detractors = sum(n for score, n in counts.items() if score <= 6)
+    return 100 * (promoters - detractors) / answers
 
 
-def csat(scores: list[int]) -> float | None:
-    """Return 100 x answers of 4 or 5 / answers."""
-    return 100 * sum(s >= 4 for s in scores) / len(scores) if scores else None
+def csat(counts: Mapping[int, int]) -> float | None:
+    """Return 100 x answers of 4 or 5 / answers, from answers per score."""
+    answers = sum(counts.values())
+    return 100 * sum(n for score, n in counts.items() if score >= 4) / answers if answers else None
 
 
-def mean(values: list[int]) -> float | None:
-    """Return the mean, or None without values."""
-    return sum(values) / len(values) if values else None
+def ces(counts: Mapping[int, int]) -> float | None:
+    """Return the mean score, from answers per score."""
+    answers = sum(counts.values())
+    return sum(score * n for score, n in counts.items()) / answers if answers else None
 
 
 def median_or_none(values: list[float]) -> float | None:
@@ -49,14 +58,33 @@ def _hours(start: datetime, end: datetime) -> float:
 
 
 @dataclass(slots=True)
-class Bucket:
-    """The answers and complaints behind one row of the trends."""
+class Mean:
+    """A running mean of integers: their sum and count (exact, whatever the order they come in)."""
 
-    scores: dict[str, list[int]] = field(default_factory=lambda: {"nps": [], "csat": [], "ces": []})
-    expectation: list[int] = field(default_factory=list)
-    quality: list[int] = field(default_factory=list)
-    value: list[int] = field(default_factory=list)
-    quality_gap: list[int] = field(default_factory=list)
+    total: int = 0
+    count: int = 0
+
+    def add(self, total: int | None, count: int = 1) -> None:
+        """Add one value (or a sum of count values); None adds nothing."""
+        if total is not None and count:
+            self.total += total
+            self.count += count
+
+    @property
+    def value(self) -> float | None:
+        """Return the mean, or None without values."""
+        return self.total / self.count if self.count else None
+
+
+@dataclass(slots=True)
+class Bucket:
+    """The answers and complaints behind one row of the trends: answers per kind and score, sums, complaint times."""
+
+    scores: dict[str, Counter[int]] = field(default_factory=lambda: {"nps": Counter(), "csat": Counter(), "ces": Counter()})
+    expectation: Mean = field(default_factory=Mean)
+    quality: Mean = field(default_factory=Mean)
+    value: Mean = field(default_factory=Mean)
+    quality_gap: Mean = field(default_factory=Mean)
     filed: int = 0
     resolved: int = 0
     response_hours: list[float] = field(default_factory=list)
@@ -67,20 +95,26 @@ class Bucket:
         s = self.scores
         return {
             "nps": nps(s["nps"]),
-            "nps_answers": len(s["nps"]),
+            "nps_answers": s["nps"].total(),
             "csat": csat(s["csat"]),
-            "csat_answers": len(s["csat"]),
-            "ces": mean(s["ces"]),
-            "ces_answers": len(s["ces"]),
-            "expectation": mean(self.expectation),
-            "perceived_quality": mean(self.quality),
-            "perceived_value": mean(self.value),
-            "quality_minus_expectation": mean(self.quality_gap),
+            "csat_answers": s["csat"].total(),
+            "ces": ces(s["ces"]),
+            "ces_answers": s["ces"].total(),
+            "expectation": self.expectation.value,
+            "perceived_quality": self.quality.value,
+            "perceived_value": self.value.value,
+            "quality_minus_expectation": self.quality_gap.value,
             "complaints_filed": self.filed,
             "complaints_resolved": self.resolved,
             "median_first_response_hours": median_or_none(self.response_hours),
             "median_resolution_hours": median_or_none(self.resolution_hours),
         }
+
+    def add_resolved(self, filed: datetime, first_response: datetime | None, resolved: datetime) -> None:
+        """Count a complaint resolved in this period, with its times (no response before: the resolution answers it)."""
+        self.resolved += 1
+        self.resolution_hours.append(_hours(filed, resolved))
+        self.response_hours.append(_hours(filed, first_response or resolved))
 
 
 @dataclass(slots=True)
@@ -103,50 +137,67 @@ class TrendFilter:
         return self.segment is None or item.get("segment") == self.segment
 
 
+class Buckets(dict[tuple[str, str], Bucket]):
+    """One bucket per period and split value."""
+
+    def __init__(self, f: TrendFilter):
+        super().__init__()
+        self.filter = f
+
+    def at(self, day: date, split_value: Any) -> Bucket:
+        """Return the bucket of a day and split value (ignored without a split)."""
+        return self.of_period(period_key(day, self.filter.by), split_value)
+
+    def of_period(self, period: str, split_value: Any) -> Bucket:
+        """Return the bucket of a period key and split value."""
+        key = (period, "" if self.filter.split is None else str(split_value or "-"))
+        found = self.get(key)
+        if found is None:
+            found = self[key] = Bucket()
+        return found
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Return one row per period (and split value), in order."""
+        rows = []
+        for (period, split), b in sorted(self.items()):
+            row: dict[str, Any] = {"period": period}
+            if self.filter.split is not None:
+                row[self.filter.split] = split
+            rows.append(row | b.row())
+        return rows
+
+
 def trends(items: Iterable[tuple[str, dict[str, Any]]], f: TrendFilter) -> list[dict[str, Any]]:
     """Aggregate ("answer" | "complaint", dict with datetimes) items into one row per period (and split)."""
-    buckets: dict[tuple[str, str], Bucket] = {}
-
-    def bucket(item: dict[str, Any], day: date) -> Bucket:
-        split = "" if f.split is None else str(item.get(f.split) or "-")
-        return buckets.setdefault((period_key(day, f.by), split), Bucket())
-
+    buckets = Buckets(f)
     for kind, item in items:
         if kind == "answer":
-            _add_answer(item, f, bucket)
+            _add_answer(item, buckets)
         else:
-            _add_complaint(item, f, bucket)
-    rows = []
-    for (period, split), b in sorted(buckets.items()):
-        row: dict[str, Any] = {"period": period}
-        if f.split is not None:
-            row[f.split] = split
-        rows.append(row | b.row())
-    return rows
+            _add_complaint(item, buckets)
+    return buckets.rows()
 
 
-def _add_answer(a: dict[str, Any], f: TrendFilter, bucket: Callable[[dict[str, Any], date], Bucket]) -> None:
+def _add_answer(a: dict[str, Any], buckets: Buckets) -> None:
     day = a["occurred_at"].date()
-    if not f.keep(a, day):
+    if not buckets.filter.keep(a, day):
         return
-    b = bucket(a, day)
-    b.scores[a["kind"]].append(a["score"])
+    b = buckets.at(day, a.get(buckets.filter.split or ""))
+    b.scores[a["kind"]][a["score"]] += 1
     e, q, v = a["expectation"], a["perceived_quality"], a["perceived_value"]
-    b.expectation.extend([e] if e is not None else [])
-    b.quality.extend([q] if q is not None else [])
-    b.value.extend([v] if v is not None else [])
+    b.expectation.add(e)
+    b.quality.add(q)
+    b.value.add(v)
     if e is not None and q is not None:
-        b.quality_gap.append(q - e)
+        b.quality_gap.add(q - e)
 
 
-def _add_complaint(c: dict[str, Any], f: TrendFilter, bucket: Callable[[dict[str, Any], date], Bucket]) -> None:
+def _add_complaint(c: dict[str, Any], buckets: Buckets) -> None:
     """Count a complaint as filed on its filing day and, once resolved, on its resolution day with its times."""
+    f, split = buckets.filter, c.get(buckets.filter.split or "")
     filed = c["filed_at"].date()
     if f.keep(c, filed):
-        bucket(c, filed).filed += 1
+        buckets.at(filed, split).filed += 1
     resolved = c["resolved_at"]
     if resolved is not None and f.keep(c, resolved.date()):
-        b = bucket(c, resolved.date())
-        b.resolved += 1
-        b.resolution_hours.append(_hours(c["filed_at"], resolved))
-        b.response_hours.append(_hours(c["filed_at"], c["first_response_at"] or resolved))
+        buckets.at(resolved.date(), split).add_resolved(c["filed_at"], c["first_response_at"], resolved)

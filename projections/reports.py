@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, func, literal_column, null, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from projections import metrics, sla
 from projections.complaints import complaint_rows
@@ -60,9 +62,97 @@ def trends(
     view = View(ledger, as_of, known_at)
     if view.replays:
         return metrics.trends(_replayed(view, progress), f)
-    stored = _stored(ledger, ["satisfaction", "complaints"], progress)
-    items = [("answer", a) for a in stored["answers"]] + [("complaint", c) for c in stored["complaints"]]
-    return metrics.trends(items, f)
+    models = open_read_models(ledger, ["satisfaction", "complaints"], progress=progress)
+    buckets = metrics.Buckets(f)
+    with ledger.store.engine.connect() as connection, connection.begin():
+        _count_answers(connection, models["satisfaction"]["answers"], buckets)
+        _count_complaints(connection, models["complaints"]["complaints"], buckets)
+    return buckets.rows()
+
+
+def _period(by: metrics.Period, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The period of a stored time (fixed-width UTC text) in SQL: its month or day; ISO weeks are folded from days."""
+    return func.substr(column, 1, 7 if by == "month" else 10)
+
+
+class _PeriodKeys(dict[str, str]):
+    """Period keys of the periods SQL returns: itself for months and days, the ISO week of a day (computed once)."""
+
+    def __init__(self, by: metrics.Period):
+        super().__init__()
+        self.by = by
+
+    def __missing__(self, text: str) -> str:
+        key = text if self.by != "week" else metrics.period_key(date.fromisoformat(text), "week")
+        self[text] = key
+        return key
+
+
+def _where(f: metrics.TrendFilter, table: Table, time: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+    """The filter's conditions on a table, its day range applying to one time column."""
+    conditions = [] if f.start is None else [time >= f.start.isoformat()]
+    if f.end is not None:
+        conditions.append(time < (f.end + timedelta(days=1)).isoformat())
+    if f.channel is not None:
+        conditions.append(table.c.channel == f.channel)
+    if f.segment is not None:
+        conditions.append(table.c.segment == f.segment)
+    return conditions
+
+
+def _split(f: metrics.TrendFilter, table: Table) -> ColumnElement[Any]:
+    return null() if f.split is None else table.c[f.split]
+
+
+def _count_answers(connection: Connection, answers: Table, buckets: metrics.Buckets) -> None:
+    """Add the answers per day, split value, kind and score, with the sums behind the means (one GROUP BY in SQL)."""
+    f, c = buckets.filter, answers.c
+    gap = c.perceived_quality - c.expectation
+    query = (
+        select(
+            _period(f.by, c.occurred_at),
+            _split(f, answers),
+            c.kind,
+            c.score,
+            func.count(),
+            *(part for column in (c.expectation, c.perceived_quality, c.perceived_value, gap) for part in _sum_count(column)),
+        )
+        .where(*_where(f, answers, c.occurred_at))
+        .group_by(*_positions(4))
+    )
+    keys = _PeriodKeys(f.by)
+    for period, split, kind, score, answered, e, en, q, qn, v, vn, g, gn in connection.execute(query):
+        b = buckets.of_period(keys[period], split)
+        b.scores[kind][score] += answered
+        b.expectation.add(e, en)
+        b.quality.add(q, qn)
+        b.value.add(v, vn)
+        b.quality_gap.add(g, gn)
+
+
+def _sum_count(column: ColumnElement[Any]) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    return func.sum(column), func.count(column)
+
+
+def _positions(n: int) -> list[ColumnElement[Any]]:
+    """GROUP BY the first n selected columns, by position."""
+    return [literal_column(str(i)) for i in range(1, n + 1)]
+
+
+def _count_complaints(connection: Connection, complaints: Table, buckets: metrics.Buckets) -> None:
+    """Add complaints filed per day and split value (GROUP BY), and each complaint resolved with its times."""
+    f, c = buckets.filter, complaints.c
+    keys = _PeriodKeys(f.by)
+    filed = select(_period(f.by, c.filed_at), _split(f, complaints), func.count()).where(*_where(f, complaints, c.filed_at))
+    for period, split, count in connection.execute(filed.group_by(*_positions(2))):
+        buckets.of_period(keys[period], split).filed += count
+    resolved = select(c.filed_at, c.first_response_at, c.resolved_at, _split(f, complaints)).where(
+        c.resolved_at.is_not(None), *_where(f, complaints, c.resolved_at)
+    )
+    for filed_at, first_response, resolved_at, split in connection.execute(resolved):
+        period = keys[resolved_at[: 7 if f.by == "month" else 10]]
+        bucket = buckets.of_period(period, split)
+        bucket.add_resolved(datetime.fromisoformat(filed_at), parse_iso(first_response), datetime.fromisoformat(resolved_at))
 
 
 def complaints(

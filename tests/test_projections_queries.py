@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from commands.generate import generate_events
 from projections.customers import View, customers, export_rfm, profile
+from projections.metrics import TrendFilter
+from projections.reports import trends
 from projections.rfm_cache import cache_table
 
 DAYS = ["2021-06-30", "2022-12-31", "2024-03-31"]
@@ -61,3 +63,21 @@ def test_profile_scores_from_cached_thresholds_match_the_full_ranking(generated,
     # The same scores as a replay of the whole log computes.
     _replaying(monkeypatch)
     assert profile(ledger, buyers[1], as_of=end)["rfm"] == ranked[buyers[1]]
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        TrendFilter(by="month"),
+        TrendFilter(by="week", split="channel"),
+        TrendFilter(by="day", start=date(2022, 2, 1), end=date(2022, 3, 31), split="segment"),
+        TrendFilter(by="month", channel="email", segment="retail"),
+    ],
+    ids=["month", "week-by-channel", "days-by-segment", "channel-and-segment"],
+)
+def test_trends_from_the_tables_equal_the_replay(generated, f):
+    ledger, _ = generated
+    from_tables = trends(ledger, f)
+    assert sum(row["nps_answers"] + row["csat_answers"] + row["complaints_filed"] for row in from_tables) > 0
+    replayed = trends(ledger, f, as_of=datetime.now(UTC).date().isoformat())
+    assert from_tables == replayed

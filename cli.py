@@ -24,6 +24,8 @@ from ledger.errors import ExitCode, LedgerError
 from ledger.events import EVENT_TYPES
 from ledger.recorded import RecordedEvent
 from ledger.timeutil import format_utc, parse_time_text
+from projections.lifecycle import STAGES
+from projections.rfm import SEGMENTS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -468,9 +470,9 @@ def profile(obj: LedgerContext, customer: str, as_of: str | None, known_at: str 
 
 
 @main.command()
-@click.option("--stage", type=click.Choice(["potential", "development", "growth", "maturity", "termination"]))
+@click.option("--stage", type=click.Choice(STAGES), help="Only customers in this lifecycle stage.")
 @click.option("--at-risk", is_flag=True, help="Only customers flagged at risk.")
-@click.option("--segment", help="Only this value segment (champions, loyal, at_risk, hibernating, lost, ...).")
+@click.option("--segment", type=click.Choice(SEGMENTS), help="Only this value segment.")
 @click.option("--vip", is_flag=True, help="Only the top 20% by spend in the trailing 365 days.")
 @_as_of_options
 @_table_options
@@ -484,10 +486,6 @@ def customers(obj: LedgerContext, **options: Any) -> None:
         ledger customers --stage maturity --at-risk --csv > churn-watch.csv
     """
     from projections.customers import customers as list_customers
-    from projections.rfm import SEGMENTS
-
-    if options["segment"] and options["segment"] not in SEGMENTS:
-        raise click.BadParameter(f"unknown segment {options['segment']!r} (one of {', '.join(SEGMENTS)})", param_hint="--segment")
     rows = list_customers(
         obj.ledger,
         stage=options["stage"],

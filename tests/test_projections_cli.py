@@ -97,7 +97,7 @@ def test_customers_filters_and_csv(db):
     assert run(db, "customers", "--stage", "potential", "--json").output.count("\n") == 1
     assert "(none)" in run(db, "customers", "--vip", "--as-of", "2023-12-31").output
     bad = run(db, "customers", "--segment", "gold")
-    assert bad.exit_code == 2 and "unknown segment 'gold'" in bad.output
+    assert bad.exit_code == 2 and "'gold' is not one of 'about_to_sleep'" in bad.output
 
 
 def test_trends_and_complaints(db):

@@ -107,9 +107,13 @@ def content_hash(position: int, stream_id: UUID, version: int, state: dict[str, 
     with OPT_SORT_KEYS), of the stored state plus ``position``, ``stream`` and
     ``version``. The position pins each event to its place in the global log.
     """
-    content = {k: v for k, v in state.items() if k != "hash"}
+    return hash_content({k: v for k, v in state.items() if k != "hash"}, position, str(stream_id), version)
+
+
+def hash_content(content: dict[str, Any], position: int, stream: str, version: int) -> str:
+    """Hash a stored state already stripped of its hash (``content_hash``'s encoding); completes content in place."""
     content["position"] = position
-    content["stream"] = str(stream_id)
+    content["stream"] = stream
     content["version"] = version
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from uuid import UUID
+from typing import Any
 
 import orjson
 
-from ledger.audit.chain import GENESIS_ROOT, checkpoints, next_root, raw_rows
+from ledger.audit.chain import GENESIS_ROOT, checkpoints, driver_pages, next_root
 from ledger.errors import ExitCode, LedgerError
-from ledger.recorded import GENESIS_HASH, TOPIC_BY_TYPE, content_hash, stream_id_for
+from ledger.recorded import GENESIS_HASH, TOPIC_BY_TYPE, hash_content, stream_id_for
 from ledger.store import EventStore
 
 
@@ -53,6 +54,22 @@ class VerificationReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+def _contiguous_rows(store: EventStore) -> Iterator[Any]:
+    """Yield the raw rows in log order, having checked each page's positions run on from the last without a gap.
+
+    Positions are unique and sorted, so a page is gapless when its first and last positions are.
+    """
+    position = 0
+    for page in driver_pages(store):
+        if page[0][0] != position + 1 or page[-1][0] != position + len(page):
+            gap = next(i for i, row in enumerate(page) if row[0] != position + 1 + i)
+            raise VerificationFailedError(
+                position + gap + 1, f"event missing: the log jumps from position {position + gap} to {page[gap][0]}"
+            )
+        yield from page
+        position += len(page)
+
+
 def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationReport:
     """Check every stored event from the raw rows; raise VerificationFailedError at the first bad one."""
     started = time.perf_counter()
@@ -62,23 +79,27 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
         if known is not None and known != digest.root:
             raise VerificationFailedError(digest.position, "digest mismatch: the stored checkpoint differs from the digest")
         expected_roots[digest.position] = digest.root
-    heads: dict[UUID, tuple[int, str, int]] = {}  # stream -> (version, hash, position) of its last event
+    heads: dict[Any, tuple[int, str, int, str]] = {}  # stream -> version, hash and position of its last event, stream text
+    stream_of: dict[str, Any] = {}  # customer -> stream id in the driver's form
     root = GENESIS_ROOT
     position = 0
-    for row_id, stream_id, version, topic, raw_state in raw_rows(store):
-        position += 1
-        if row_id != position:
-            raise VerificationFailedError(position, f"event missing: the log jumps from position {position - 1} to {row_id}")
+    for row_id, stream_id, version, topic, raw_state in _contiguous_rows(store):
+        position = row_id
         try:
-            state = orjson.loads(bytes(raw_state))
-            customer, event_id, stored_hash = state["customer"], state["event_id"], state["hash"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
+            state = orjson.loads(raw_state)
+            customer, event_id, stored_hash = state["customer"], state["event_id"], state.pop("hash")
+            prev_hash, kind = state.get("prev_hash"), state.get("type")
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise VerificationFailedError(position, "content changed: the stored event is not readable") from None
-        if stream_id_for(customer) != stream_id:
+        expected_stream = stream_of.get(customer)
+        if expected_stream is None:
+            expected_stream = stream_of[customer] = store.driver_uuid(stream_id_for(customer))
+        if expected_stream != stream_id:
             raise VerificationFailedError(
                 position, "foreign event inserted: stream does not belong to its customer", customer, event_id
             )
-        last_version, last_hash, last_position = heads.get(stream_id, (0, GENESIS_HASH, 0))
+        head = heads.get(stream_id)
+        last_version, last_hash, last_position, stream_text = head or (0, GENESIS_HASH, 0, str(stream_id_for(customer)))
         if version > last_version + 1:
             raise VerificationFailedError(
                 position, f"event missing: stream version {last_version + 1} is absent", customer, event_id
@@ -86,16 +107,16 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
         if version <= last_version:
             problem = f"order changed: stream version {version} after version {last_version}"
             raise VerificationFailedError(position, problem, customer, event_id)
-        if state.get("prev_hash") != last_hash:
+        if prev_hash != last_hash:
             after = f"position {last_position}" if last_position else "the stream's start"
             problem = f"foreign event inserted or order changed: the chain does not link to {after}"
             raise VerificationFailedError(position, problem, customer, event_id)
         # Checked after the stream's order, so that a reordered stream says so; the position
         # is hashed too, so an event moved to another place in the log fails here.
-        if content_hash(position, stream_id, version, state) != stored_hash or TOPIC_BY_TYPE.get(state.get("type")) != topic:
+        if hash_content(state, position, stream_text, version) != stored_hash or TOPIC_BY_TYPE.get(kind) != topic:
             problem = "content changed or event moved: the hash does not match this event at this position"
             raise VerificationFailedError(position, problem, customer, event_id)
-        heads[stream_id] = (version, stored_hash, position)
+        heads[stream_id] = (version, stored_hash, position, stream_text)
         root = next_root(root, position, stored_hash)
         expected = expected_roots.get(position)
         if expected is not None and expected != root:

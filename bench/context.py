@@ -33,6 +33,8 @@ class RunContext:
     growth_events: int = 0
     # SQLAlchemy URL of a database holding events_file, imported once per run of the suite.
     populated_url: str | None = None
+    # A copy of it with a customer of 1,000 events added and every read model built.
+    projected_url: str | None = None
     postgres_url: str | None = None
 
     def to_json(self) -> str:

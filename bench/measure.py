@@ -48,3 +48,8 @@ def peak_memory_mib() -> float:
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     )
     return peak_kib / 1024
+
+
+def median_latency(samples: list[float]) -> Measurement:
+    """Return the median of latencies given in seconds, in ms."""
+    return Measurement(statistics.median(samples) * 1000, "ms", len(samples), sum(samples))

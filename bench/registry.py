@@ -8,7 +8,7 @@ from typing import Literal
 from bench.context import Backend
 
 Group = Literal["raw", "library", "ledger"]
-Need = Literal["growth file", "populated database"]
+Need = Literal["growth file", "populated database", "projected database"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,8 @@ LIBRARY_BATCHED = "library save, batches of 1,000"
 IMPORT = "import"
 APPEND = "append"
 APPEND_PG = "append (PostgreSQL)"
+LIBRARY_RUNNER = "library ProjectionRunner (PostgreSQL)"
+REBUILD = "rebuild"
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(RAW_BULK, "bench.raw:bulk_insert", "raw"),
@@ -71,7 +73,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(RAW_ROW_PG, "bench.raw:per_row_commit", "raw", backend="postgres"),
     Scenario("library save, 1 event each", "bench.library:save_one_by_one", "library"),
     Scenario(LIBRARY_BATCHED, "bench.library:save_in_batches", "library"),
-    Scenario("library ProjectionRunner (PostgreSQL)", "bench.library:projection_runner", "library", backend="postgres"),
+    Scenario(LIBRARY_RUNNER, "bench.library:projection_runner", "library", backend="postgres"),
     Scenario(IMPORT, "bench.ledger_scenarios:import_file", "ledger", (ratio(RAW_BULK, 0.30), ratio(LIBRARY_BATCHED, 5))),
     Scenario(APPEND, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW, 0.33),)),
     Scenario("append, 4 processes", "bench.ledger_scenarios:append_concurrently", "ledger", (ratio(APPEND),)),
@@ -96,6 +98,44 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("verify", "bench.ledger_scenarios:verify", "ledger", (ratio(RAW_SCAN_HASH, 0.5),), needs=("populated database",)),
     Scenario("timeline, p99", "bench.ledger_scenarios:timeline_latency", "ledger", needs=("populated database",)),
+    Scenario(
+        REBUILD,
+        "bench.projection_scenarios:rebuild",
+        "ledger",
+        (absolute(at_least=100_000), ratio(LIBRARY_RUNNER, 30)),
+        needs=("projected database",),
+    ),
+    # Within 20% either way: no hidden quadratic path between a tenth of the log and all of it.
+    Scenario("rebuild, tenth size", "bench.projection_scenarios:rebuild_tenth", "ledger", (ratio(REBUILD, 0.8, 1.25),)),
+    Scenario("follow, median latency", "bench.projection_scenarios:follow_latency", "ledger", (absolute(at_most=1_000),)),
+    Scenario(
+        "profile, p99",
+        "bench.projection_scenarios:profile_latency",
+        "ledger",
+        (absolute(at_most=5),),
+        needs=("projected database",),
+    ),
+    Scenario(
+        "as-of profile of 1,000 events, p99",
+        "bench.projection_scenarios:as_of_profile_latency",
+        "ledger",
+        (absolute(at_most=20),),
+        needs=("projected database",),
+    ),
+    Scenario(
+        "monthly trends, p99",
+        "bench.projection_scenarios:monthly_trends_latency",
+        "ledger",
+        (absolute(at_most=200),),
+        needs=("projected database",),
+    ),
+    Scenario(
+        "export rfm --as-of",
+        "bench.projection_scenarios:export_rfm_rate",
+        "ledger",
+        (absolute(at_least=100_000),),
+        needs=("projected database",),
+    ),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -14,9 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Literal
 
+import orjson
+
 from bench.context import RunContext
 from bench.registry import Need, Scenario
-from bench.sizes import FIRST_DAY, LAST_DAY, SEED, Size
+from bench.sizes import FIRST_DAY, HEAVY_CUSTOMER, HEAVY_EVENTS, LAST_DAY, SEED, Size, heavy_customer_events
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 1200
@@ -51,6 +54,7 @@ class DataSet:
     growth_file: str | None
     growth_events: int
     populated_url: str | None
+    projected_url: str | None = None
 
 
 def run_suite(
@@ -73,6 +77,7 @@ def run_suite(
             growth_file=data.growth_file,
             growth_events=data.growth_events,
             populated_url=data.populated_url,
+            projected_url=data.projected_url,
             postgres_url=postgres_url,
         )
         for number in range(1, runs + 1):
@@ -88,19 +93,38 @@ def prepare_data(size: Size, folder: Path, needs: set[Need], say: Callable[[str]
     """Generate the JSON Lines files with ``ledger generate`` and import the populated database if a scenario needs them."""
     events_file = _generate(size.customers, folder / "events.jsonl", say)
     growth_file = _generate(size.growth_customers, folder / "growth.jsonl", say) if "growth file" in needs else None
-    populated_url = None
-    if "populated database" in needs:
+    populated_url = projected_url = None
+    if needs & {"populated database", "projected database"}:
         populated_url = f"sqlite:///{folder / 'populated.db'}"
         started = time.perf_counter()
         _ledger_command(folder, "--db", populated_url, "import", str(events_file))
         say(f"imported {events_file.name} into populated.db in {time.perf_counter() - started:.1f} s")
+    if "projected database" in needs:
+        projected_url = _project(folder, say)
     return DataSet(
         events_file=str(events_file),
         events=_count_lines(events_file),
         growth_file=str(growth_file) if growth_file else None,
         growth_events=_count_lines(growth_file) if growth_file else 0,
         populated_url=populated_url,
+        projected_url=projected_url,
     )
+
+
+def _project(folder: Path, say: Callable[[str], None]) -> str:
+    """Copy the populated database, add the heavy customer's events and build every read model (for the read side)."""
+    started = time.perf_counter()
+    with sqlite3.connect(folder / "populated.db") as source, sqlite3.connect(folder / "projected.db") as target:
+        source.backup(target)
+    url = f"sqlite:///{folder / 'projected.db'}"
+    heavy = folder / "heavy.jsonl"
+    with open(heavy, "wb") as out:
+        out.writelines(orjson.dumps(event) + b"\n" for event in heavy_customer_events())
+    _ledger_command(folder, "--db", url, "import", str(heavy))
+    _ledger_command(folder, "--db", url, "projections", "rebuild")
+    seconds = time.perf_counter() - started
+    say(f"projected.db: {HEAVY_EVENTS} events of {HEAVY_CUSTOMER} added, read models built in {seconds:.1f} s")
+    return url
 
 
 def _generate(customers: int, path: Path, say: Callable[[str], None]) -> Path:

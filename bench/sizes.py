@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 SEED = 1
 # Fixed dates, so that the data is the same on every day
@@ -29,6 +32,9 @@ class Size:
     library_batched_saves: int
     projection_runner_events: int
     query_samples: int
+    # Follow mode: events appended at a steady 1,000/s on a ledger seeded with the first follow_base events.
+    follow_appends: int
+    follow_base: int
 
 
 QUICK = Size(
@@ -45,6 +51,8 @@ QUICK = Size(
     library_batched_saves=20_000,
     projection_runner_events=1_000,
     query_samples=200,
+    follow_appends=2_000,
+    follow_base=10_000,
 )
 
 FULL = Size(
@@ -61,4 +69,27 @@ FULL = Size(
     library_batched_saves=100_000,
     projection_runner_events=5_000,
     query_samples=2_000,
+    follow_appends=10_000,
+    follow_base=50_000,
 )
+
+
+# One customer with 1,000 events, added to the read side's database: the as-of profile's worst case.
+HEAVY_CUSTOMER = "C-HEAVY"
+HEAVY_EVENTS = 1_000
+
+
+def heavy_customer_events() -> Iterator[dict[str, Any]]:
+    """Yield the heavy customer's events: purchases, contacts and surveys spread over the data's years."""
+    first, last = date.fromisoformat(FIRST_DAY), date.fromisoformat(LAST_DAY)
+    step = (last - first) / HEAVY_EVENTS
+    for n in range(HEAVY_EVENTS):
+        day = (first + step * n).isoformat() + "T12:00:00Z"
+        data: dict[str, Any]
+        if n % 3 == 0:
+            kind, data = "purchase", {"order_id": f"HEAVY-{n}", "amount": f"{10 + n % 50}.00"}
+        elif n % 3 == 1:
+            kind, data = "contact", {"channel": "phone"}
+        else:
+            kind, data = "survey_answered", {"survey_id": "HEAVY", "kind": "nps", "score": n % 11}
+        yield {"type": kind, "customer": HEAVY_CUSTOMER, "occurred_at": day, "event_id": f"bench-heavy-{n}", "data": data}

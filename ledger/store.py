@@ -5,6 +5,7 @@ states, the event_id index), all written in one transaction per batch.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.sql import Select
 
 from ledger.errors import DatabaseUnavailableError
 from ledger.events import (
@@ -121,6 +123,7 @@ class EventStore:
             f"INSERT INTO {self.events_table.name} (id, originator_id, originator_version, topic, state) "
             f"VALUES ({', '.join([mark] * 5)})"
         )
+        self.max_position_query = select(func.coalesce(func.max(self.events_table.c.id), 0))
         self.insert_event_ids_sql = (
             f"INSERT INTO {event_ids_table.name} (event_id, position, voided, target_event_id) VALUES ({', '.join([mark] * 4)})"
         )
@@ -226,9 +229,8 @@ class WriteTransaction:
     def existing_event_ids(self, event_ids: Iterable[str]) -> set[str]:
         """Return which of these event ids are already stored."""
         found: set[str] = set()
-        column = event_ids_table.c.event_id
         for chunk in _chunks(list(set(event_ids))):
-            found.update(self.connection.execute(select(column).where(column.in_(chunk))).scalars())
+            found.update(self.connection.execute(_EXISTING_EVENT_IDS, {"keys": chunk}).scalars())
         return found
 
     def load(self, events: Iterable[NewEvent]) -> None:
@@ -237,11 +239,7 @@ class WriteTransaction:
         new_customers = list({e.customer for e in events if e.customer not in self.streams})
         for chunk in _chunks(new_customers):
             ids = {stream_id_for(c): c for c in chunk}
-            rows = self.connection.execute(
-                select(streams_table.c.stream_id, streams_table.c.version, streams_table.c.last_hash).where(
-                    streams_table.c.stream_id.in_(list(ids))
-                )
-            )
+            rows = self.connection.execute(_STREAM_HEADS, {"keys": list(ids)})
             for stream_id, version, last_hash in rows:
                 self.streams[ids[stream_id]] = StreamState(stream_id, ids[stream_id], version, last_hash)
                 self._persisted_streams.add(ids[stream_id])
@@ -311,11 +309,9 @@ class WriteTransaction:
         self, key_column: Column[str], columns: tuple[Column[Any], ...], keys: set[tuple[str, str]]
     ) -> Iterator[tuple[StreamState, str, tuple[Any, ...]]]:
         """Yield the stored rows of these (customer, key) pairs, looked up by key (the index's first column)."""
-        table = key_column.table
+        query = _rows_by_key(key_column, columns)
         for chunk in _chunks(sorted(keys)):
-            rows = self.connection.execute(
-                select(table.c.stream_id, key_column, *columns).where(key_column.in_({key for _, key in chunk}))
-            )
+            rows = self.connection.execute(query, {"keys": list({key for _, key in chunk})})
             by_stream = {self.streams[customer].stream_id: self.streams[customer] for customer, _ in chunk}
             for stream_id, key, *values in rows:
                 state = by_stream.get(stream_id)
@@ -327,7 +323,7 @@ class WriteTransaction:
         if not events:
             return []
         store = self.store
-        position = self.connection.execute(select(func.coalesce(func.max(store.events_table.c.id), 0))).scalar_one()
+        position = self.connection.execute(store.max_position_query).scalar_one()
         recorded_at = datetime.now(UTC)
         event_rows: list[tuple[Any, ...]] = []
         recorded: list[RecordedEvent] = []
@@ -385,9 +381,7 @@ class WriteTransaction:
         )
         voided = [{"b_event_id": r.data.target_event_id} for r in recorded if isinstance(r.data, EventVoided)]
         if voided:
-            connection.execute(
-                event_ids_table.update().where(event_ids_table.c.event_id == bindparam("b_event_id")).values(voided=True), voided
-            )
+            connection.execute(_MARK_VOIDED, voided)
         self._save_streams(touched)
         self._save_orders(events)
         self._save_complaints(events)
@@ -403,15 +397,13 @@ class WriteTransaction:
         old = [r for r, c in zip(rows, touched, strict=True) if c in self._persisted_streams]
         if new:
             self.connection.execute(
-                streams_table.insert(),
+                _INSERT_STREAM,
                 [{"stream_id": r["b_stream_id"], **{k: r[k] for k in ("customer", "version", "last_hash")}} for r in new],
             )
             self._persisted_streams.update(touched)
         if old:
             self.connection.execute(
-                streams_table.update()
-                .where(streams_table.c.stream_id == bindparam("b_stream_id"))
-                .values(version=bindparam("version"), last_hash=bindparam("last_hash")),
+                _UPDATE_STREAM,
                 [{k: r[k] for k in ("b_stream_id", "version", "last_hash")} for r in old],
             )
 
@@ -447,14 +439,9 @@ class WriteTransaction:
             else:
                 old.append(row)
         if new:
-            self.connection.execute(orders_table.insert(), new)
+            self.connection.execute(_INSERT_ORDER, new)
         if old:
-            self.connection.execute(
-                orders_table.update()
-                .where(orders_table.c.stream_id == bindparam("b_stream_id"), orders_table.c.order_id == bindparam("b_order_id"))
-                .values(paid_minor=bindparam("paid_minor"), refunded_minor=bindparam("refunded_minor")),
-                old,
-            )
+            self.connection.execute(_UPDATE_ORDER, old)
 
     def _save_complaints(self, events: list[NewEvent]) -> None:
         keys = {
@@ -473,17 +460,46 @@ class WriteTransaction:
             else:
                 old.append({"b_stream_id": state.stream_id, "b_complaint_id": complaint_id, "status": status})
         if new:
-            self.connection.execute(complaints_table.insert(), new)
+            self.connection.execute(_INSERT_COMPLAINT, new)
         if old:
-            self.connection.execute(
-                complaints_table.update()
-                .where(
-                    complaints_table.c.stream_id == bindparam("b_stream_id"),
-                    complaints_table.c.complaint_id == bindparam("b_complaint_id"),
-                )
-                .values(status=bindparam("status")),
-                old,
-            )
+            self.connection.execute(_UPDATE_COMPLAINT, old)
+
+
+# The write path's statements, built once: SQLAlchemy memoises a statement object's cache key,
+# while building one per call (IN lists above all) cost more than executing it (single-append profile).
+_EXISTING_EVENT_IDS = select(event_ids_table.c.event_id).where(event_ids_table.c.event_id.in_(bindparam("keys", expanding=True)))
+_STREAM_HEADS = select(streams_table.c.stream_id, streams_table.c.version, streams_table.c.last_hash).where(
+    streams_table.c.stream_id.in_(bindparam("keys", expanding=True))
+)
+_MARK_VOIDED = event_ids_table.update().where(event_ids_table.c.event_id == bindparam("b_event_id")).values(voided=True)
+_INSERT_STREAM = streams_table.insert()
+_UPDATE_STREAM = (
+    streams_table.update()
+    .where(streams_table.c.stream_id == bindparam("b_stream_id"))
+    .values(version=bindparam("version"), last_hash=bindparam("last_hash"))
+)
+_INSERT_ORDER = orders_table.insert()
+_UPDATE_ORDER = (
+    orders_table.update()
+    .where(orders_table.c.stream_id == bindparam("b_stream_id"), orders_table.c.order_id == bindparam("b_order_id"))
+    .values(paid_minor=bindparam("paid_minor"), refunded_minor=bindparam("refunded_minor"))
+)
+_INSERT_COMPLAINT = complaints_table.insert()
+_UPDATE_COMPLAINT = (
+    complaints_table.update()
+    .where(
+        complaints_table.c.stream_id == bindparam("b_stream_id"),
+        complaints_table.c.complaint_id == bindparam("b_complaint_id"),
+    )
+    .values(status=bindparam("status"))
+)
+
+
+@functools.cache
+def _rows_by_key(key_column: Column[str], columns: tuple[Column[Any], ...]) -> Select[Any]:
+    """Return the (memoised) query of a side table's rows by a list of keys, the first column of its index."""
+    table = key_column.table
+    return select(table.c.stream_id, key_column, *columns).where(key_column.in_(bindparam("keys", expanding=True)))
 
 
 def _first_line(error: BaseException) -> str:

@@ -7,6 +7,7 @@ import io
 import multiprocessing
 import random
 import time
+from collections.abc import Iterator
 from itertools import islice
 from queue import Empty
 from typing import IO, Any
@@ -18,6 +19,7 @@ from bench.context import RunContext, read_events
 from bench.measure import Measurement, check, p99_latency, rate
 from bench.sizes import SEED
 from commands.importer import import_events
+from ledger import store
 from ledger.api import Ledger
 from ledger.config import LedgerConfig
 
@@ -31,6 +33,29 @@ def import_file(context: RunContext) -> Measurement:
     """Import the JSON Lines file into an empty ledger (PostgreSQL: its first lines only)."""
     count = context.count(sqlite=context.events, postgres=min(context.size.postgres_bulk, context.events))
     return _import(context, context.events_file, count, whole=count == context.events)
+
+
+def import_file_without_chain(context: RunContext) -> Measurement:
+    """Import as ``import_file`` does, with each event's hash replaced by a constant: what the hash chain costs."""
+    with _without_hash_chain():
+        return import_file(context)
+
+
+def append_without_chain(context: RunContext) -> Measurement:
+    """Append as ``append_one_by_one`` does, with each event's hash replaced by a constant."""
+    with _without_hash_chain():
+        return append_one_by_one(context)
+
+
+@contextlib.contextmanager
+def _without_hash_chain() -> Iterator[None]:
+    """Make the write path store a constant instead of hashing each event (content_hash is all the chain adds)."""
+    original = store.content_hash
+    store.content_hash = lambda *_: "0" * 64
+    try:
+        yield
+    finally:
+        store.content_hash = original
 
 
 def import_growth_file(context: RunContext) -> Measurement:

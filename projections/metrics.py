@@ -53,8 +53,9 @@ def median_or_none(values: list[float]) -> float | None:
     return float(median(values)) if values else None
 
 
-def _hours(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / HOUR
+def _micros(start: datetime, end: datetime) -> int:
+    delta = end - start
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 @dataclass(slots=True)
@@ -112,9 +113,13 @@ class Bucket:
 
     def add_resolved(self, filed: datetime, first_response: datetime | None, resolved: datetime) -> None:
         """Count a complaint resolved in this period, with its times (no response before: the resolution answers it)."""
+        self.add_resolved_micros(_micros(filed, first_response or resolved), _micros(filed, resolved))
+
+    def add_resolved_micros(self, response: int, resolution: int) -> None:
+        """Count a complaint resolved in this period, from its first-response and resolution times in microseconds."""
         self.resolved += 1
-        self.resolution_hours.append(_hours(filed, resolved))
-        self.response_hours.append(_hours(filed, first_response or resolved))
+        self.resolution_hours.append(resolution / 1_000_000 / HOUR)
+        self.response_hours.append(response / 1_000_000 / HOUR)
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from projections.operations import open_read_models
 from projections.runner import progress_bar
 from projections.satisfaction import answer_rows
 from projections.source import scan_streams
+from projections.sqltime import epoch_micros
 
 if TYPE_CHECKING:
     from ledger.api import Ledger
@@ -146,13 +147,14 @@ def _count_complaints(connection: Connection, complaints: Table, buckets: metric
     filed = select(_period(f.by, c.filed_at), _split(f, complaints), func.count()).where(*_where(f, complaints, c.filed_at))
     for period, split, count in connection.execute(filed.group_by(*_positions(2))):
         buckets.of_period(keys[period], split).filed += count
-    resolved = select(c.filed_at, c.first_response_at, c.resolved_at, _split(f, complaints)).where(
-        c.resolved_at.is_not(None), *_where(f, complaints, c.resolved_at)
-    )
-    for filed_at, first_response, resolved_at, split in connection.execute(resolved):
-        period = keys[resolved_at[: 7 if f.by == "month" else 10]]
-        bucket = buckets.of_period(period, split)
-        bucket.add_resolved(datetime.fromisoformat(filed_at), parse_iso(first_response), datetime.fromisoformat(resolved_at))
+    # Times as exact microseconds computed in SQL: parsing three times per complaint in Python cost more than the query.
+    filed_at, resolved_at = epoch_micros(c.filed_at), epoch_micros(c.resolved_at)
+    responded_at = epoch_micros(func.coalesce(c.first_response_at, c.resolved_at))
+    resolved = select(
+        _period(f.by, c.resolved_at), _split(f, complaints), responded_at - filed_at, resolved_at - filed_at
+    ).where(c.resolved_at.is_not(None), *_where(f, complaints, c.resolved_at))
+    for period, split, response, resolution in connection.execute(resolved):
+        buckets.of_period(keys[period], split).add_resolved_micros(response, resolution)
 
 
 def complaints(

@@ -486,6 +486,7 @@ def customers(obj: LedgerContext, **options: Any) -> None:
         ledger customers --stage maturity --at-risk --csv > churn-watch.csv
     """
     from projections.customers import customers as list_customers
+
     rows = list_customers(
         obj.ledger,
         stage=options["stage"],

@@ -150,9 +150,9 @@ def _count_complaints(connection: Connection, complaints: Table, buckets: metric
     # Times as exact microseconds computed in SQL: parsing three times per complaint in Python cost more than the query.
     filed_at, resolved_at = epoch_micros(c.filed_at), epoch_micros(c.resolved_at)
     responded_at = epoch_micros(func.coalesce(c.first_response_at, c.resolved_at))
-    resolved = select(
-        _period(f.by, c.resolved_at), _split(f, complaints), responded_at - filed_at, resolved_at - filed_at
-    ).where(c.resolved_at.is_not(None), *_where(f, complaints, c.resolved_at))
+    resolved = select(_period(f.by, c.resolved_at), _split(f, complaints), responded_at - filed_at, resolved_at - filed_at).where(
+        c.resolved_at.is_not(None), *_where(f, complaints, c.resolved_at)
+    )
     for period, split, response, resolution in connection.execute(resolved):
         buckets.of_period(keys[period], split).add_resolved_micros(response, resolution)
 

@@ -169,21 +169,21 @@ def profile(ledger: Ledger, customer: str, *, as_of: Moment = None, known_at: Mo
     rfm_input = view.rfm_input(record)
     thresholds = None if rfm_input is None else view.thresholds()
     score = None if thresholds is None or rfm_input is None else thresholds.score(*rfm_input)
-    first_seen = record.first_seen.date() if record.first_seen else view.on
+    first_seen = date.fromisoformat(record.first_seen[:10]) if record.first_seen else view.on
     history = lifecycle.history(purchase_days(record), view.spend(record), first_seen, view.on, ledger.config.lifecycle)
     return {
         "customer": record.customer,
         "as_of": view.on.isoformat(),
         "segment": record.segment,
-        "first_seen": iso(record.first_seen),
-        "last_seen": iso(record.last_seen),
+        "first_seen": record.first_seen,
+        "last_seen": record.last_seen,
         "contacts": record.contacts,
         "contacts_by_channel": dict(sorted(record.channels.items())),
-        "last_contact": iso(record.last_contact),
+        "last_contact": record.last_contact,
         "purchases": record.purchases,
         "purchase_days": len(record.purchase_days),
-        "first_purchase": iso(record.first_purchase),
-        "last_purchase": iso(record.last_purchase),
+        "first_purchase": record.first_purchase,
+        "last_purchase": record.last_purchase,
         "spend": {c: money(paid - refunded, c) for c, (_, paid, refunded) in sorted(record.money.items())},
         "refunds": {c: money(refunded, c) for c, (_, _, refunded) in sorted(record.money.items())},
         "average_order_value": {

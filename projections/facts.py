@@ -31,13 +31,34 @@ class Fact:
     occurred_at: datetime
     recorded_at: str
     data: dict[str, Any]
+    # occurred_at as fixed-width UTC text (``iso``): it sorts as the time does, and read models store it as is.
+    occurred: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.occurred:
+            self.occurred = iso(self.occurred_at) or ""
 
 
 def decode(position: int, state: bytes) -> tuple[str, Fact]:
     """Decode a stored state into its customer key and fact."""
     raw = orjson.loads(state)
-    occurred = datetime.fromisoformat(raw["occurred_at"])
-    return raw["customer"], Fact(position, raw["type"], raw["event_id"], occurred, raw["recorded_at"], raw["data"])
+    text = raw["occurred_at"]
+    occurred = datetime.fromisoformat(text)
+    fact = Fact(position, raw["type"], raw["event_id"], occurred, raw["recorded_at"], raw["data"], _fixed_width(text, occurred))
+    return raw["customer"], fact
+
+
+def _fixed_width(text: str, moment: datetime) -> str:
+    """Return a stored time as ``iso`` writes it; the ledger stores UTC with Z, microseconds only when not zero.
+
+    Formatting a million datetimes took a tenth of a rebuild; padding the text is nearly free.
+    """
+    if text.endswith("Z"):
+        if len(text) == 27:
+            return text
+        if len(text) == 20:
+            return text[:19] + ".000000Z"
+    return iso(moment) or ""
 
 
 def effective(facts: list[Fact], *, as_of: datetime | None = None, known_at: datetime | None = None) -> list[Fact]:
@@ -64,7 +85,7 @@ def effective(facts: list[Fact], *, as_of: datetime | None = None, known_at: dat
         if update is not None:
             # A correction to None removes an optional field, as the write side's model dump does.
             merged = {k: v for k, v in {**fact.data, **update}.items() if v is not None}
-            fact = Fact(fact.position, fact.type, fact.event_id, fact.occurred_at, fact.recorded_at, merged)
+            fact = Fact(fact.position, fact.type, fact.event_id, fact.occurred_at, fact.recorded_at, merged, fact.occurred)
         result.append(fact)
     return result
 

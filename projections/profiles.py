@@ -8,7 +8,6 @@ time for any as-of date without another table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +15,7 @@ import orjson
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text
 
 from ledger.currencies import MINOR_UNITS
-from projections.facts import Fact, iso, parse_iso
+from projections.facts import Fact
 
 NAME = "profiles"
 VERSION = 1
@@ -54,21 +53,21 @@ def define_tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
 
 @dataclass(slots=True)
 class CustomerRecord:
-    """A customer's profile facts (amounts in minor units of their currency)."""
+    """A customer's profile facts (amounts in minor units of their currency; times as fixed-width UTC text)."""
 
     customer: str
     segment: str | None = None
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
     contacts: int = 0
-    last_contact: datetime | None = None
+    last_contact: str | None = None
     purchases: int = 0
-    first_purchase: datetime | None = None
-    last_purchase: datetime | None = None
+    first_purchase: str | None = None
+    last_purchase: str | None = None
     complaints: int = 0
     open_complaints: int = 0
     last_nps: int | None = None
-    last_nps_at: datetime | None = None
+    last_nps_at: str | None = None
     csat_sum: int = 0
     csat_count: int = 0
     channels: dict[str, int] = field(default_factory=dict)
@@ -85,17 +84,17 @@ class CustomerRecord:
         return {
             "customer": self.customer,
             "segment": self.segment,
-            "first_seen": iso(self.first_seen),
-            "last_seen": iso(self.last_seen),
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
             "contacts": self.contacts,
-            "last_contact": iso(self.last_contact),
+            "last_contact": self.last_contact,
             "purchases": self.purchases,
-            "first_purchase": iso(self.first_purchase),
-            "last_purchase": iso(self.last_purchase),
+            "first_purchase": self.first_purchase,
+            "last_purchase": self.last_purchase,
             "complaints": self.complaints,
             "open_complaints": self.open_complaints,
             "last_nps": self.last_nps,
-            "last_nps_at": iso(self.last_nps_at),
+            "last_nps_at": self.last_nps_at,
             "csat_sum": self.csat_sum,
             "csat_count": self.csat_count,
             "channels": orjson.dumps(self.channels).decode(),
@@ -109,7 +108,7 @@ class CustomerRecord:
         m = row._mapping
         record = cls(**{k: m[k] for k in ("customer", "segment", "contacts", "purchases", "complaints", "open_complaints")})
         for name in ("first_seen", "last_seen", "last_contact", "first_purchase", "last_purchase", "last_nps_at"):
-            setattr(record, name, parse_iso(m[name]))
+            setattr(record, name, m[name])
         record.last_nps, record.csat_sum, record.csat_count = m["last_nps"], m["csat_sum"], m["csat_count"]
         record.channels, record.money, record.days = (orjson.loads(m[k]) for k in ("channels", "money", "days"))
         return record
@@ -127,7 +126,7 @@ def build_record(customer: str, facts: list[Fact]) -> CustomerRecord:
     days: dict[tuple[str, str], list[int]] = {}
     open_ids: set[str] = set()
     for fact in facts:
-        kind, data, when = fact.type, fact.data, fact.occurred_at
+        kind, data, when = fact.type, fact.data, fact.occurred
         if r.first_seen is None or when < r.first_seen:
             r.first_seen = when
         if r.last_seen is None or when > r.last_seen:
@@ -145,7 +144,7 @@ def build_record(customer: str, facts: list[Fact]) -> CustomerRecord:
             totals = r.money.setdefault(currency, [0, 0, 0])
             totals[0] += 1
             totals[1] += paid
-            day = days.setdefault((when.date().isoformat(), currency), [0, 0, 0])
+            day = days.setdefault((when[:10], currency), [0, 0, 0])
             day[0] += paid
             day[2] += 1
             if r.first_purchase is None or when < r.first_purchase:
@@ -158,7 +157,7 @@ def build_record(customer: str, facts: list[Fact]) -> CustomerRecord:
             if currency in MINOR_UNITS:
                 refunded = minor_units(data["amount"], currency)
                 r.money.setdefault(currency, [0, 0, 0])[2] += refunded
-                days.setdefault((when.date().isoformat(), currency), [0, 0, 0])[1] += refunded
+                days.setdefault((when[:10], currency), [0, 0, 0])[1] += refunded
         elif kind == "complaint_filed":
             r.complaints += 1
             open_ids.add(data["complaint_id"])

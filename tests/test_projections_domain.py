@@ -14,7 +14,7 @@ from ledger.config import LifecycleSettings, SlaSettings
 from ledger.timeutil import end_of_day_utc
 from projections import lifecycle, metrics, rfm, sla
 from projections.complaints import complaint_rows
-from projections.facts import Fact, effective
+from projections.facts import Fact, effective, iso
 from projections.profiles import build_record
 
 RULES = LifecycleSettings()
@@ -185,9 +185,9 @@ def test_profile_counts_refunds_in_spend_per_currency():
         ["2024-03-06", "EUR", 0, 3000, 0],
     ]
     assert r.purchase_days == ["2024-03-01", "2024-03-03", "2024-03-04"]
-    assert (r.contacts, r.channels, r.last_contact) == (2, {"phone": 2}, T0 + timedelta(days=6))
+    assert (r.contacts, r.channels, r.last_contact) == (2, {"phone": 2}, iso(T0 + timedelta(days=6)))
     assert (r.last_nps, r.csat_sum, r.csat_count, r.segment) == (6, 5, 2, "retail")
-    assert (r.first_seen, r.last_seen) == (T0, T0 + timedelta(days=8))
+    assert (r.first_seen, r.last_seen) == (iso(T0), iso(T0 + timedelta(days=8)))
 
 
 def test_complaint_times_follow_reopening():

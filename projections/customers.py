@@ -23,7 +23,7 @@ from ledger.errors import CustomerNotFoundError
 from ledger.recorded import stream_id_for
 from ledger.timeutil import end_of_day_utc
 from projections import lifecycle, rfm
-from projections.facts import effective, iso
+from projections.facts import Fact, effective, iso
 from projections.operations import open_read_models
 from projections.profiles import CustomerRecord, build_record
 from projections.rfm_cache import cached_thresholds, create_cache_table
@@ -81,14 +81,18 @@ class View:
             yield CustomerRecord.from_row(row)
 
     def _replayed_records(self, progress: bool) -> Iterator[CustomerRecord]:
+        for customer, facts in self.replay(progress=progress):
+            if facts:
+                yield build_record(customer, facts)
+
+    def replay(self, *, progress: bool = False) -> Iterator[tuple[str, list[Fact]]]:
+        """Yield every customer's facts as this view sees them, streaming the log one stream at a time."""
         store = self.ledger.store
         head = store.max_position()
         with store.engine.connect() as connection, progress_bar(head, "replay", progress) as bar:
             for customer, facts in scan_streams(store, connection, head):
                 bar.update(len(facts))
-                view = effective(facts, as_of=self.as_of, known_at=self.known_at)
-                if view:
-                    yield build_record(customer, view)
+                yield customer, effective(facts, as_of=self.as_of, known_at=self.known_at)
 
     def record(self, customer: str) -> CustomerRecord:
         """Return one customer's record (replaying only that stream), or raise if unknown."""

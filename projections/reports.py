@@ -13,11 +13,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from projections import metrics, sla
 from projections.complaints import complaint_rows
 from projections.customers import Moment, View
-from projections.facts import effective, parse_iso
+from projections.facts import parse_iso
 from projections.operations import open_read_models
-from projections.runner import progress_bar
 from projections.satisfaction import answer_rows
-from projections.source import scan_streams
 from projections.sqltime import epoch_micros
 
 if TYPE_CHECKING:
@@ -44,16 +42,11 @@ def _stored(ledger: Ledger, names: list[str], progress: bool) -> dict[str, list[
 
 def _replayed(view: View, progress: bool) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield every answer and complaint as the view sees them, streaming the log one customer at a time."""
-    store = view.ledger.store
-    head = store.max_position()
-    with store.engine.connect() as connection, progress_bar(head, "replay", progress) as bar:
-        for customer, facts in scan_streams(store, connection, head):
-            bar.update(len(facts))
-            seen = effective(facts, as_of=view.as_of, known_at=view.known_at)
-            for answer in answer_rows(customer, seen):
-                yield "answer", answer
-            for complaint in complaint_rows(customer, seen):
-                yield "complaint", complaint
+    for customer, seen in view.replay(progress=progress):
+        for answer in answer_rows(customer, seen):
+            yield "answer", answer
+        for complaint in complaint_rows(customer, seen):
+            yield "complaint", complaint
 
 
 def trends(

@@ -8,15 +8,13 @@ from datetime import date, timedelta
 import hypothesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 
 from ledger.api import Ledger
 from ledger.config import LedgerConfig
 from ledger.errors import LedgerError
 from projections import operations as ops
-from projections import registry
-from projections.runner import Target, apply_batch, write_transaction
 from projections.state import ProjectionState
+from tests.projection_batches import build_incrementally, rows_of
 
 START = date(2024, 1, 1)
 customers = st.sampled_from(["A", "B", "C"])
@@ -79,15 +77,6 @@ amendments = st.lists(st.tuples(st.integers(0, 39), st.booleans()), max_size=4)
 batch_sizes = st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=8)
 
 
-def _rows(ledger: Ledger, generation_of) -> dict[str, list[tuple]]:
-    found = {}
-    with ledger.store.engine.connect() as connection:
-        for name in registry.PROJECTIONS:
-            for key, table in registry.tables_for(name, generation_of(name)).items():
-                found[f"{name}.{key}"] = sorted(tuple(r) for r in connection.execute(select(table)).all())
-    return found
-
-
 def _amend(ledger: Ledger, stored: list[tuple[str, dict]], index: int, void: bool) -> None:
     event_id, spec = stored[index % len(stored)]
     try:
@@ -121,22 +110,8 @@ def test_rebuilt_equals_incremental_for_any_history_and_batches(tmp_path, events
             return
         hypothesis.event(f"{ledger.store.max_position() // 10 * 10}+ events stored")
         ops.rebuild(ledger, progress=False)
-        state = ProjectionState(ledger.store)
         with ledger.store.engine.connect() as connection:
-            meta = state.read(connection)
-        rebuilt = _rows(ledger, lambda name: meta[name].generation)
-
-        generation = 99
-        targets = [Target(p, generation, 0) for p in registry.PROJECTIONS.values()]
-        with ledger.store.engine.begin() as connection:
-            for target in targets:
-                for table in registry.tables_for(target.projection.name, generation).values():
-                    table.create(connection)
-        index = 0
-        while True:
-            with write_transaction(ledger.store) as connection:
-                done = apply_batch(ledger.store, connection, state, targets, sizes[index % len(sizes)])
-            index += 1
-            if not done:
-                break
-        assert _rows(ledger, lambda name: generation) == rebuilt
+            meta = ProjectionState(ledger.store).read(connection)
+        rebuilt = rows_of(ledger, lambda name: meta[name].generation)
+        build_incrementally(ledger, 99, sizes)
+        assert rows_of(ledger, lambda name: 99) == rebuilt

@@ -19,8 +19,8 @@ from projections.customers import customers, profile
 from projections.errors import ProjectionOutdatedError
 from projections.metrics import TrendFilter
 from projections.reports import complaints, trends
-from projections.runner import Target, apply_batch, write_transaction
 from projections.state import ProjectionState
+from tests.projection_batches import build_incrementally, drop_generation, rows_of
 
 
 def _seed(ledger) -> None:
@@ -158,16 +158,6 @@ RICH = [
 ]
 
 
-def _rows(ledger, generation_of) -> dict[str, list[tuple]]:
-    found = {}
-    with ledger.store.engine.connect() as connection:
-        for name in registry.PROJECTIONS:
-            for key, table in registry.tables_for(name, generation_of(name)).items():
-                rows = connection.execute(select(table)).all()
-                found[f"{name}.{key}"] = sorted(tuple(r) for r in rows)
-    return found
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sizes=st.lists(st.integers(min_value=1, max_value=6), min_size=1, max_size=16))
 def test_rebuilt_equals_incremental_in_any_split_of_batches(ledger, sizes):
@@ -178,29 +168,12 @@ def test_rebuilt_equals_incremental_in_any_split_of_batches(ledger, sizes):
         ledger.void("x7", "duplicate")
         ledger.correct("x1", {"amount": "12.00"})
         ops.rebuild(ledger, progress=False)
-    state = ProjectionState(ledger.store)
     with ledger.store.engine.connect() as connection:
-        meta = state.read(connection)
-    rebuilt = _rows(ledger, lambda name: meta[name].generation)
+        meta = ProjectionState(ledger.store).read(connection)
+    rebuilt = rows_of(ledger, lambda name: meta[name].generation)
     generation = 1000 + len(sizes) * 31 + sum(sizes)
-    targets = [Target(p, generation, 0) for p in registry.PROJECTIONS.values()]
-    with ledger.store.engine.begin() as connection:
-        for target in targets:
-            for table in registry.tables_for(target.projection.name, generation).values():
-                table.drop(connection, checkfirst=True)
-                table.create(connection)
     try:
-        index = 0
-        while True:
-            with write_transaction(ledger.store) as connection:
-                done = apply_batch(ledger.store, connection, state, targets, sizes[index % len(sizes)])
-            index += 1
-            if not done:
-                break
-        assert _rows(ledger, lambda name: generation) == rebuilt
+        build_incrementally(ledger, generation, sizes)
+        assert rows_of(ledger, lambda name: generation) == rebuilt
     finally:
-        with ledger.store.engine.begin() as connection:
-            for target in targets:
-                for table in registry.tables_for(target.projection.name, generation).values():
-                    table.drop(connection, checkfirst=True)
-                state.forget(connection, target.projection.name, generation)
+        drop_generation(ledger, generation)

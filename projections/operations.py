@@ -113,7 +113,7 @@ def _check_versions(
         if row.generation is not None and row.version != projection.version:
             raise ProjectionOutdatedError(projection.name, row.version or 0, projection.version)
     if missing and build_missing:
-        rebuilding.rebuild(ledger.store, state, missing, progress=progress)
+        rebuilding.rebuild(ledger.store, state, missing, progress=progress, unbuilt_only=True)
         with ledger.store.engine.connect() as connection:
             meta = state.read(connection)
     return {p.name: meta[p.name].generation or 0 for p in projections}

@@ -7,8 +7,12 @@ dies leaves its half-filled tables unused; the next one drops them first.
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ledger.store import EventStore
@@ -18,12 +22,59 @@ from projections.runner import BATCH, Target, apply_batch, progress_bar, write_r
 from projections.source import scan_streams
 from projections.state import ProjectionState
 
+# Any key shared by the processes that rebuild (distinct from the schema lock's).
+REBUILD_LOCK = 0x6C65646765720002
 # Rows buffered before a bulk insert: one transaction per flush keeps SQLite's write lock short.
 FLUSH_ROWS = 20_000
 
 
-def rebuild(store: EventStore, state: ProjectionState, projections: list[Projection], *, progress: bool = True) -> int:
-    """Rebuild projections into new tables and switch to them at once; return the events scanned."""
+def rebuild(
+    store: EventStore, state: ProjectionState, projections: list[Projection], *, progress: bool = True, unbuilt_only: bool = False
+) -> int:
+    """Rebuild projections into new tables and switch to them at once; return the events scanned.
+
+    One rebuild at a time per database: a second one waits for the first. With
+    unbuilt_only, what the first one built meanwhile is not built again.
+    """
+    with rebuild_lock(store):
+        if unbuilt_only:
+            with store.engine.connect() as connection:
+                meta = state.read(connection)
+            projections = [p for p in projections if meta[p.name].generation is None]
+        return _rebuild(store, state, projections, progress) if projections else 0
+
+
+@contextmanager
+def rebuild_lock(store: EventStore) -> Iterator[None]:
+    """Hold the database's rebuild lock; a process that dies releases it.
+
+    Without it, a second rebuild would take the first one's half-filled tables for a
+    killed rebuild's leftovers and drop them. PostgreSQL: a session advisory lock;
+    SQLite: an exclusive flock on a file beside the database.
+    """
+    if store.is_postgres:
+        with store.engine.connect() as connection:
+            connection.execute(text(f"SELECT pg_advisory_lock({REBUILD_LOCK})"))
+            connection.commit()  # the lock is the session's: no transaction left open meanwhile
+            try:
+                yield
+            finally:
+                connection.execute(text(f"SELECT pg_advisory_unlock({REBUILD_LOCK})"))
+                connection.commit()
+        return
+    database = store.engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.rebuild-lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _rebuild(store: EventStore, state: ProjectionState, projections: list[Projection], progress: bool) -> int:
     with write_transaction(store) as connection:
         head = store_head(store, connection)
         targets = [_start(connection, state, projection) for projection in projections]

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from weakref import WeakSet
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, delete, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ledger.store import EventStore
 from projections.rfm import Thresholds
+from projections.state import schema_transaction
 
+_CREATED: WeakSet[Engine] = WeakSet()
 cache_table = Table(
     "ledger_rfm_thresholds",
     MetaData(),
@@ -31,8 +34,12 @@ cache_table = Table(
 
 
 def create_cache_table(store: EventStore) -> None:
-    """Create the cache table if it is missing."""
-    cache_table.create(store.engine, checkfirst=True)
+    """Create the cache table if it is missing (checked once per engine: every profile query asks)."""
+    if store.engine in _CREATED:
+        return
+    with schema_transaction(store) as connection:
+        cache_table.create(connection, checkfirst=True)
+    _CREATED.add(store.engine)
 
 
 def cached_thresholds(

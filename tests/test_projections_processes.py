@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from sqlalchemy import inspect, select
 from projections import operations as ops
 from projections import registry
 from projections.customers import profile
+from projections.state import ProjectionState
+from tests.projection_batches import rows_of
 
 ROOT = Path(__file__).parent.parent
 
@@ -70,6 +73,8 @@ def test_a_rebuild_killed_mid_way_leaves_the_old_tables_serving_and_the_next_reb
     )
     try:
         assert _wait_for(marker.exists, 60), process.stderr.read().decode() if process.poll() is not None else "no flush"
+        # Mid-rebuild, queries answer from the old tables.
+        assert profile(ledger, "C-1")["spend"] == {"EUR": "15.00"}
     finally:
         process.kill()
         process.wait(timeout=10)
@@ -115,3 +120,32 @@ def test_run_follow_shows_a_new_event_within_a_second_and_stops_on_sigterm(ledge
         _, stderr = follower.communicate(timeout=10)
     assert follower.returncode == 0, stderr.decode()
     assert "applied" in stderr.decode()
+
+
+def test_a_rebuild_while_a_follower_runs_and_events_arrive_ends_current_and_complete(ledger):
+    _seed(ledger, 30)
+    stop = threading.Event()
+    follower = threading.Thread(target=ops.run, args=(ledger,), kwargs={"stop": stop, "progress": False})
+    follower.start()
+
+    def append_some() -> None:
+        for n in range(60):
+            ledger.append("contact", f"L-{n % 7}", {"channel": "email"}, occurred_at="2024-03-01", event_id=f"late-{n}")
+
+    appender = threading.Thread(target=append_some)
+    try:
+        appender.start()
+        ops.rebuild(ledger, progress=False)
+        appender.join(timeout=60)
+        assert _wait_for(lambda: [s.behind for s in ops.status(ledger)] == [0, 0, 0], 10)
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+    assert not follower.is_alive()
+    assert ops.status(ledger)[0].generation == 2
+    assert sum(profile(ledger, f"L-{n}")["contacts"] for n in range(7)) == 60
+    with ledger.store.engine.connect() as connection:
+        meta = ProjectionState(ledger.store).read(connection)
+    followed = rows_of(ledger, lambda name: meta[name].generation)
+    ops.rebuild(ledger, progress=False)
+    assert rows_of(ledger, lambda name: 3) == followed

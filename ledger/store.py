@@ -84,6 +84,8 @@ complaints_table = Table(
     Column("status", String(16), nullable=False),
 )
 
+# Any key shared by the processes that create the ledger's tables (pg_advisory_xact_lock).
+SCHEMA_LOCK = 0x6C65646765720001
 # Keeps every IN (...) list well under SQLite's bound-parameter limit.
 IN_CHUNK = 500
 COMPLAINT_EVENTS = (ComplaintFiled, ComplaintResponded, ComplaintResolved, ComplaintReopened)
@@ -104,18 +106,23 @@ class EventStore:
                     "PERSISTENCE_MODULE": "ledger.persistence:LedgerFactory",
                     "SQLALCHEMY_URL": url,
                     "SQLITE_SYNCHRONOUS": sqlite_synchronous,
+                    # Created below under the schema lock: processes opening a new database at once raced.
+                    "CREATE_TABLE": "no",
                 }
             )
             self.recorder = self.application.recorder
             engine = self.recorder.datastore.engine  # type: ignore[attr-defined]
             assert isinstance(engine, Engine)
             self.engine = engine
-            metadata.create_all(engine)
+            self.is_postgres = engine.dialect.name == "postgresql"
+            with self.schema_transaction() as connection:
+                for table in self.recorder.tables:  # type: ignore[attr-defined]
+                    table.create(connection, checkfirst=True)
+                metadata.create_all(connection)
         except Exception as error:  # the library wraps driver errors in several ways
             raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {_first_line(error)}") from None
         self.events_table: Table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         self.mapper = LedgerMapper()
-        self.is_postgres = engine.dialect.name == "postgresql"
         # The hot inserts bypass SQLAlchemy's per-row parameter processing (about 2 s per
         # 150k events in the import profile): plain DB-API executemany with driver values.
         mark = "%s" if self.is_postgres else "?"
@@ -127,6 +134,26 @@ class EventStore:
         self.insert_event_ids_sql = (
             f"INSERT INTO {event_ids_table.name} (event_id, position, voided, target_event_id) VALUES ({', '.join([mark] * 4)})"
         )
+
+    @contextmanager
+    def schema_transaction(self) -> Iterator[Connection]:
+        """Open a transaction in which to create tables if missing, one process or thread at a time.
+
+        A check-then-create in a plain transaction races: on SQLite two readers that both
+        upgrade to writing get "database is locked" at once (no busy wait), on PostgreSQL
+        the second CREATE fails on the catalog. SQLite takes the write lock up front;
+        PostgreSQL an advisory lock for the transaction.
+        """
+        connection = self.engine.connect()
+        if not self.is_postgres:
+            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        try:
+            with connection.begin():
+                if self.is_postgres:
+                    connection.execute(text(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})"))
+                yield connection
+        finally:
+            connection.close()
 
     def driver_uuid(self, stream_id: UUID) -> Any:
         """Return a stream id as the events table's column expects it from the driver (16 bytes on SQLite)."""

@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.store import EventStore
 from projections.rfm import Thresholds
-from projections.state import schema_transaction
 
 _CREATED: WeakSet[Engine] = WeakSet()
 cache_table = Table(
@@ -37,7 +36,7 @@ def create_cache_table(store: EventStore) -> None:
     """Create the cache table if it is missing (checked once per engine: every profile query asks)."""
     if store.engine in _CREATED:
         return
-    with schema_transaction(store) as connection:
+    with store.schema_transaction() as connection:
         cache_table.create(connection, checkfirst=True)
     _CREATED.add(store.engine)
 

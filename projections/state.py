@@ -11,14 +11,12 @@ generation (the pointer a rebuild switches), its version and a rebuild in progre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from weakref import WeakSet
 
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, inspect, select, text, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.store import EventStore
@@ -36,30 +34,6 @@ meta_table = Table(
 )
 TRACKING_TABLE = "ledger_projection_tracking"
 _PREPARED: WeakSet[Engine] = WeakSet()
-
-
-# Any key shared by the processes that create the read side's tables.
-_SCHEMA_LOCK = 0x6C65646765720001
-
-
-@contextmanager
-def schema_transaction(store: EventStore) -> Iterator[Connection]:
-    """Open a transaction in which to create tables if missing, one process or thread at a time.
-
-    A check-then-create in a plain transaction races: on SQLite two readers that both
-    upgrade to writing get "database is locked" at once (no busy wait), on PostgreSQL
-    the second CREATE fails. SQLite takes the write lock up front; PostgreSQL an advisory lock.
-    """
-    connection = store.engine.connect()
-    if not store.is_postgres:
-        connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-    try:
-        with connection.begin():
-            if store.is_postgres:
-                connection.execute(text(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})"))
-            yield connection
-    finally:
-        connection.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +60,7 @@ class ProjectionState:
 
     def _prepare(self) -> None:
         """Create the tables and pointer rows if missing (once per engine: queries open a state each)."""
-        with schema_transaction(self.store) as connection:
+        with self.store.schema_transaction() as connection:
             meta_table.create(connection, checkfirst=True)
             self.tracking.create(connection, checkfirst=True)
             known = set(connection.execute(select(meta_table.c.name)).scalars())

@@ -7,6 +7,8 @@ several processes can append to one database file safely.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from eventsourcing.application import Application
@@ -20,6 +22,7 @@ from ledger.recorded import LedgerMapper, OrjsonTranscoder
 
 APPLICATION_NAME = "Ledger"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WAL_SWITCH_RETRY_S = 0.02
 # A larger page cache keeps the (stream, version) index in memory during bulk
 # imports: measured 106k rows/s with the 2 MiB default against 164k with 256 MiB.
 SQLITE_CACHE_KIB = 256 * 1024
@@ -51,7 +54,7 @@ def tune_sqlite(engine: Engine, synchronous: str) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _use_wal(cursor)
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.close()
@@ -60,6 +63,24 @@ def tune_sqlite(engine: Engine, synchronous: str) -> None:
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch a database to WAL (a lasting setting of the file), waiting for other processes doing the same.
+
+    The switch needs the database to itself and SQLite does not wait for it (no busy
+    handler): processes opening a new database at once got "database is locked".
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_SWITCH_RETRY_S)
 
 
 class LedgerApplication(Application[Any]):

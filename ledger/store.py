@@ -25,6 +25,7 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     func,
+    inspect,
     select,
     text,
 )
@@ -115,10 +116,7 @@ class EventStore:
             assert isinstance(engine, Engine)
             self.engine = engine
             self.is_postgres = engine.dialect.name == "postgresql"
-            with self.schema_transaction() as connection:
-                for table in self.recorder.tables:  # type: ignore[attr-defined]
-                    table.create(connection, checkfirst=True)
-                metadata.create_all(connection)
+            self.ensure_tables([*self.recorder.tables, *metadata.sorted_tables])  # type: ignore[attr-defined]
         except Exception as error:  # the library wraps driver errors in several ways
             raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {_first_line(error)}") from None
         self.events_table: Table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
@@ -134,6 +132,15 @@ class EventStore:
         self.insert_event_ids_sql = (
             f"INSERT INTO {event_ids_table.name} (event_id, position, voided, target_event_id) VALUES ({', '.join([mark] * 4)})"
         )
+
+    def ensure_tables(self, tables: list[Table]) -> None:
+        """Create whichever of these tables are missing; a read first, so that opening an existing ledger takes no lock."""
+        inspector = inspect(self.engine)
+        if all(inspector.has_table(table.name) for table in tables):
+            return
+        with self.schema_transaction() as connection:
+            for table in tables:
+                table.create(connection, checkfirst=True)
 
     @contextmanager
     def schema_transaction(self) -> Iterator[Connection]:

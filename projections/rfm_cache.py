@@ -36,8 +36,7 @@ def create_cache_table(store: EventStore) -> None:
     """Create the cache table if it is missing (checked once per engine: every profile query asks)."""
     if store.engine in _CREATED:
         return
-    with store.schema_transaction() as connection:
-        cache_table.create(connection, checkfirst=True)
+    store.ensure_tables([cache_table])
     _CREATED.add(store.engine)
 
 

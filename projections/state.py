@@ -59,10 +59,15 @@ class ProjectionState:
             _PREPARED.add(store.engine)
 
     def _prepare(self) -> None:
-        """Create the tables and pointer rows if missing (once per engine: queries open a state each)."""
+        """Create the tables and pointer rows if missing (once per engine: queries open a state each).
+
+        Reads first: a query against a ledger that has them takes no write lock.
+        """
+        self.store.ensure_tables([meta_table, self.tracking])
+        with self.store.engine.connect() as connection:
+            if set(PROJECTIONS) <= set(connection.execute(select(meta_table.c.name)).scalars()):
+                return
         with self.store.schema_transaction() as connection:
-            meta_table.create(connection, checkfirst=True)
-            self.tracking.create(connection, checkfirst=True)
             known = set(connection.execute(select(meta_table.c.name)).scalars())
             missing = [{"name": name} for name in PROJECTIONS if name not in known]
             if missing:

@@ -142,10 +142,13 @@ def test_a_rebuild_while_a_follower_runs_and_events_arrive_ends_current_and_comp
         stop.set()
         follower.join(timeout=10)
     assert not follower.is_alive()
-    assert ops.status(ledger)[0].generation == 2
+    # The follower built the projections first and the rebuild replaced them (generation 2), or the
+    # rebuild came first and the follower, waiting for it, found them built (generation 1).
+    generation = ops.status(ledger)[0].generation
+    assert generation in (1, 2)
     assert sum(profile(ledger, f"L-{n}")["contacts"] for n in range(7)) == 60
     with ledger.store.engine.connect() as connection:
         meta = ProjectionState(ledger.store).read(connection)
     followed = rows_of(ledger, lambda name: meta[name].generation)
     ops.rebuild(ledger, progress=False)
-    assert rows_of(ledger, lambda name: 3) == followed
+    assert rows_of(ledger, lambda name: generation + 1) == followed

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, inspect, select
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, select
 
 from ledger.recorded import GENESIS_HASH
 from ledger.store import EventStore
@@ -73,11 +73,8 @@ def driver_pages(store: EventStore, page_size: int = PAGE_SIZE) -> Iterator[Sequ
 
 
 def ensure_checkpoints_table(store: EventStore) -> None:
-    """Create the checkpoints table on first use (a read first: verify should not need the write lock)."""
-    if inspect(store.engine).has_table(checkpoints_table.name):
-        return
-    with store.schema_transaction() as connection:
-        checkpoint_metadata.create_all(connection)
+    """Create the checkpoints table on first use."""
+    store.ensure_tables([checkpoints_table])
 
 
 def checkpoints(store: EventStore) -> list[tuple[int, str, datetime]]:

@@ -21,7 +21,7 @@ class Size:
     name: str
     runs: int
     customers: int
-    # Customers of the cost-growth import: 10x the quick size, or 1/10 of the full size.
+    # Customers of the cost-growth import: 5x the quick size (10x took a quarter of the quick run), or 1/10 of the full size.
     growth_customers: int
     single_appends: int
     concurrent_appends: int
@@ -41,7 +41,7 @@ QUICK = Size(
     name="quick",
     runs=2,
     customers=2_000,
-    growth_customers=20_000,
+    growth_customers=10_000,
     single_appends=2_000,
     concurrent_appends=2_000,
     postgres_bulk=20_000,

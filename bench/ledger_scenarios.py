@@ -7,10 +7,10 @@ import io
 import multiprocessing
 import random
 import time
-from collections.abc import Iterator
 from itertools import islice
 from queue import Empty
 from typing import IO, Any
+from unittest import mock
 
 import orjson
 from sqlalchemy import func, select
@@ -19,8 +19,9 @@ from bench.context import RunContext, read_events
 from bench.measure import Measurement, check, p99_latency, rate
 from bench.sizes import SEED
 from commands.importer import import_events
-from ledger import store
+from ledger import recorded
 from ledger.api import Ledger
+from ledger.audit import verify as verify_module
 from ledger.config import LedgerConfig
 
 WORKERS = 4
@@ -47,15 +48,9 @@ def append_without_chain(context: RunContext) -> Measurement:
         return append_one_by_one(context)
 
 
-@contextlib.contextmanager
-def _without_hash_chain() -> Iterator[None]:
-    """Make the write path store a constant instead of hashing each event (content_hash is all the chain adds)."""
-    original = store.content_hash
-    store.content_hash = lambda *_: "0" * 64
-    try:
-        yield
-    finally:
-        store.content_hash = original
+def _without_hash_chain() -> contextlib.AbstractContextManager[Any]:
+    """Make the write path store a constant instead of hashing each event (event_hash is all the chain adds)."""
+    return mock.patch.object(recorded, "event_hash", lambda *_: "0" * 64)
 
 
 def import_growth_file(context: RunContext) -> Measurement:
@@ -105,6 +100,12 @@ def verify(context: RunContext) -> Measurement:
         seconds = time.perf_counter() - started
     check(report.events == context.events, f"verified {report.events} events of {context.events}")
     return rate(report.events, seconds)
+
+
+def verify_in_one_process(context: RunContext) -> Measurement:
+    """Verify as ``verify`` does, with the whole log checked in this process."""
+    with mock.patch.object(verify_module, "TWO_PROCESSES_FROM", 10**18):
+        return verify(context)
 
 
 def timeline_latency(context: RunContext) -> Measurement:

@@ -102,6 +102,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         needs=("growth file",),
     ),
     Scenario("verify", "bench.ledger_scenarios:verify", "ledger", (ratio(RAW_SCAN_HASH, 0.5),), needs=("populated database",)),
+    # verify checks the second half of a large log in a second process; this is it in one process.
+    Scenario(
+        "verify, one process",
+        "bench.ledger_scenarios:verify_in_one_process",
+        "ledger",
+        (ratio(RAW_SCAN_HASH),),
+        needs=("populated database",),
+    ),
     Scenario("timeline, p99", "bench.ledger_scenarios:timeline_latency", "ledger", needs=("populated database",)),
     Scenario(
         REBUILD,

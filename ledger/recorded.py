@@ -19,6 +19,8 @@ from ledger.timeutil import format_utc
 # Customer keys map to stream ids without a lookup; never change this namespace.
 CUSTOMER_NAMESPACE = UUID("6f1c1a52-1d0b-4c8e-9a3e-0c6a2b1d9e47")
 GENESIS_HASH = "0" * 64
+HASH_FORMAT = 2
+SEAL_LENGTH = len(b',"hash":"') + 64 + len(b'"}')  # what seal() appends to the unsealed state
 TOPIC_BY_TYPE = {wire_name: get_topic(cls) for wire_name, cls in EVENT_TYPES.items()}
 
 
@@ -82,36 +84,51 @@ def stored_state(
     data: EventData,
     prev_hash: str,
 ) -> dict[str, Any]:
-    """Return the JSON-ready state of an event, without its hash."""
+    """Return the JSON-ready state of an event, without its hash, in the order of hash format 2.
+
+    The order is part of the format: ``hash_format``, ``customer`` and ``type``
+    come first and ``prev_hash`` last, so that ``verify`` checks them by offset.
+    """
     state: dict[str, Any] = {
-        "event_id": event_id,
+        "hash_format": HASH_FORMAT,
         "customer": customer,
+        "type": data.wire_name,
+        "event_id": event_id,
         "occurred_at": format_utc(occurred_at),
         "recorded_at": format_utc(recorded_at),
         "source": source,
         "actor": actor,
         "correlation_id": correlation_id,
-        "type": data.wire_name,
         "data": data.model_dump(mode="json", exclude_none=True),
-        "prev_hash": prev_hash,
     }
     if data.class_version > 1:
         state["class_version"] = data.class_version
+    state["prev_hash"] = prev_hash
     return state
 
 
-def content_hash(position: int, stream_id: UUID, version: int, state: dict[str, Any]) -> str:
-    """Hash an event's canonical content: its log position, stream, version and state minus the hash.
+def event_hash(position: int, stream: str, version: int, unsealed: bytes) -> str:
+    """Hash format 2: sha256 of ``"{position}:{stream}:{version}:"`` then the stored state's bytes before ``,"hash":``.
 
-    Canonical encoding: UTF-8 JSON with keys sorted and no whitespace (orjson
-    with OPT_SORT_KEYS), of the stored state plus ``position``, ``stream`` and
-    ``version``. The position pins each event to its place in the global log.
+    The position pins each event to its place in the global log, the stream and
+    version to its place in its customer's stream.
     """
-    return hash_content({k: v for k, v in state.items() if k != "hash"}, position, str(stream_id), version)
+    return hashlib.sha256(b"%d:%s:%d:%s" % (position, stream.encode(), version, unsealed)).hexdigest()
 
 
-def hash_content(content: dict[str, Any], position: int, stream: str, version: int) -> str:
-    """Hash a stored state already stripped of its hash (``content_hash``'s encoding); completes content in place."""
+def seal(position: int, stream: str, version: int, state: dict[str, Any]) -> tuple[bytes, str]:
+    """Encode a state (without hash) as stored, its hash appended as the last key; return the bytes and the hash."""
+    unsealed = orjson.dumps(state)[:-1]
+    digest = event_hash(position, stream, version, unsealed)
+    return b'%s,"hash":"%s"}' % (unsealed, digest.encode()), digest
+
+
+def format_1_hash(content: dict[str, Any], position: int, stream: str, version: int) -> str:
+    """Hash an event stored before hash format 2 (a state stripped of its hash); completes content in place.
+
+    Format 1: sha256 of the JSON of the state plus ``position``, ``stream`` and
+    ``version``, keys sorted, no whitespace.
+    """
     content["position"] = position
     content["stream"] = stream
     content["version"] = version

@@ -45,7 +45,7 @@ from ledger.events import (
     RefundIssued,
 )
 from ledger.persistence import LedgerApplication
-from ledger.recorded import TOPIC_BY_TYPE, LedgerMapper, NewEvent, RecordedEvent, content_hash, stored_state, stream_id_for
+from ledger.recorded import TOPIC_BY_TYPE, LedgerMapper, NewEvent, RecordedEvent, seal, stored_state, stream_id_for
 from ledger.stream import ComplaintStatus, OrderBalance, StreamState, Target
 
 metadata = MetaData()
@@ -378,16 +378,9 @@ class WriteTransaction:
                 data=event.data,
                 prev_hash=state.last_hash,
             )
-            digest = content_hash(position, state.stream_id, state.version, stored)
-            stored["hash"] = digest
+            encoded, digest = seal(position, str(state.stream_id), state.version, stored)
             event_rows.append(
-                (
-                    position,
-                    store.driver_uuid(state.stream_id),
-                    state.version,
-                    TOPIC_BY_TYPE[event.data.wire_name],
-                    store.mapper.transcoder.encode(stored),
-                )
+                (position, store.driver_uuid(state.stream_id), state.version, TOPIC_BY_TYPE[event.data.wire_name], encoded)
             )
             recorded.append(
                 RecordedEvent(

@@ -12,10 +12,19 @@ from sqlalchemy import delete, select, update
 
 from cli import main
 from ledger.api import Ledger
+from ledger.audit import verify
 from ledger.audit.chain import checkpoints_table
 from ledger.audit.digest import InvalidDigestError, read_digest
 from ledger.audit.verify import Digest, VerificationFailedError
-from ledger.recorded import content_hash, stream_id_for
+from ledger.recorded import seal, stream_id_for
+from tests.format_1 import rewrite_in_format_1
+
+
+@pytest.fixture(autouse=True, params=["one process", "two processes"])
+def processes(request, monkeypatch) -> None:
+    """Run every test with the whole log checked in this process, and with its second half in another."""
+    if request.param == "two processes":
+        monkeypatch.setattr(verify, "TWO_PROCESSES_FROM", 2)
 
 
 def fill(ledger: Ledger, rounds: int = 4) -> None:
@@ -121,23 +130,52 @@ def test_forged_event_with_a_plausible_hash(ledger: Ledger):
     fill(ledger)
     genuine = raw(ledger, 7)
     state = orjson.loads(bytes(genuine.state))
+    del state["hash"]
     state["data"]["topic"] = "forged"
-    state["hash"] = content_hash(7, stream_id_for("C-1"), 3, state)  # self-consistent, as a forger would make it
+    forged, _ = seal(7, str(stream_id_for("C-1")), 3, state)  # self-consistent, as a forger would make it
     table = ledger.store.events_table
-    execute(ledger, update(table).where(table.c.id == 7).values(state=orjson.dumps(state)))
+    execute(ledger, update(table).where(table.c.id == 7).values(state=forged))
     error = failure(ledger)
     assert (error.position, error.event_id) == (10, "C-1-3")
     assert "foreign event inserted or order changed: the chain does not link to position 7" in error.problem
 
 
+def test_event_relinked_past_its_predecessor(ledger: Ledger):
+    """Position 7 is C-1's first event in the second half, so two processes catch this where they join."""
+    fill(ledger)
+    state = orjson.loads(bytes(raw(ledger, 7).state))
+    del state["hash"]
+    state["prev_hash"] = orjson.loads(bytes(raw(ledger, 1).state))["hash"]
+    relinked, _ = seal(7, str(stream_id_for("C-1")), 3, state)
+    execute(ledger, update(ledger.store.events_table).where(ledger.store.events_table.c.id == 7).values(state=relinked))
+    error = failure(ledger)
+    assert (error.position, error.event_id) == (7, "C-1-2")
+    assert error.problem == "foreign event inserted or order changed: the chain does not link to position 4"
+
+
 def test_foreign_stream_event_is_caught(ledger: Ledger):
     fill(ledger)
     state = orjson.loads(bytes(raw(ledger, 12).state))
+    del state["hash"]
     state["customer"] = "C-1"
-    state["hash"] = content_hash(12, stream_id_for("C-3"), 4, state)
+    forged, _ = seal(12, str(stream_id_for("C-3")), 4, state)
     table = ledger.store.events_table
-    execute(ledger, update(table).where(table.c.id == 12).values(state=orjson.dumps(state)))
+    execute(ledger, update(table).where(table.c.id == 12).values(state=forged))
     assert "foreign event inserted: stream does not belong" in failure(ledger).problem
+
+
+def test_events_stored_in_hash_format_1_still_verify(ledger: Ledger):
+    fill(ledger, rounds=2)
+    rewrite_in_format_1(ledger)
+    assert b'"hash_format"' not in bytes(raw(ledger, 5).state)
+    fill(ledger, rounds=4)  # positions 7-12: format-2 events chained onto format-1 ones
+    assert b'"hash_format":2' in bytes(raw(ledger, 7).state)
+    assert ledger.verify().events == 12
+    state = bytes(raw(ledger, 5).state).replace(b'"t1"', b'"t7"')
+    execute(ledger, update(ledger.store.events_table).where(ledger.store.events_table.c.id == 5).values(state=state))
+    error = failure(ledger)
+    assert (error.position, error.event_id) == (5, "C-2-1")
+    assert "content changed" in error.problem
 
 
 def test_restored_older_copy_after_a_digest(ledger: Ledger, db_url, tmp_path):

@@ -47,18 +47,20 @@ def raw_rows(store: EventStore, after: int = 0, stream_id: UUID | None = None) -
         after = rows[-1][0]
 
 
-def driver_pages(store: EventStore, page_size: int = PAGE_SIZE) -> Iterator[Sequence[Any]]:
-    """Yield pages of raw rows (id, originator_id, originator_version, topic, state) in log order, as the driver returns them.
+def driver_pages(
+    store: EventStore, after: int = 0, until: int | None = None, page_size: int = PAGE_SIZE
+) -> Iterator[Sequence[Any]]:
+    """Yield pages of raw rows (id, originator_id, originator_version, topic, state) after a position, in log order.
 
-    Through the DB-API cursor: SQLAlchemy's per-row processing (the UUID type above
-    all) cost more than reading and hashing. Stream ids stay in the driver's form.
+    Through the DB-API cursor, as the driver returns them: SQLAlchemy's per-row processing
+    (the UUID type above all) cost more than reading and hashing.
     """
     mark = "%s" if store.is_postgres else "?"
+    bound = f" AND id <= {int(until)}" if until is not None else ""
     sql = (
         f"SELECT id, originator_id, originator_version, topic, state FROM {store.events_table.name} "
-        f"WHERE id > {mark} ORDER BY id LIMIT {int(page_size)}"
+        f"WHERE id > {mark}{bound} ORDER BY id LIMIT {int(page_size)}"
     )
-    after = 0
     while True:
         with store.engine.connect() as connection:
             cursor = connection.connection.cursor()

@@ -54,7 +54,7 @@ def export_events(
             continue
         if occurred_from or occurred_to:
             exported.add(state["event_id"])
-        line = _line(position, str(stream_id), version, state, file_format)
+        line = _line(position, str(stream_id), version, bytes(raw_state), state, file_format)
         digest.update(line)
         count += 1
         yield line
@@ -68,9 +68,10 @@ def export_events(
     yield (b"# " if file_format == "csv" else b"") + json.dumps({"export": trailer}).encode() + b"\n"
 
 
-def _line(position: int, stream: str, version: int, state: dict[str, Any], file_format: ExportFormat) -> bytes:
+def _line(position: int, stream: str, version: int, raw: bytes, state: dict[str, Any], file_format: ExportFormat) -> bytes:
     if file_format == "jsonl":
-        return orjson.dumps({"position": position, "stream": stream, "version": version, "state": state}) + b"\n"
+        # The state's bytes exactly as stored, last in the line: format-2 hashes are over those bytes.
+        return b'{"position":%d,"stream":"%s","version":%d,"state":%s}\n' % (position, stream.encode(), version, raw)
     data = orjson.dumps(state["data"], option=orjson.OPT_SORT_KEYS).decode()
     envelope = [
         state.get(k) or ""

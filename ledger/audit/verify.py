@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
-import orjson
+from sqlalchemy import text
 
-from ledger.audit.chain import GENESIS_ROOT, checkpoints, driver_pages, next_root
-from ledger.errors import ExitCode, LedgerError
-from ledger.recorded import GENESIS_HASH, TOPIC_BY_TYPE, hash_content, stream_id_for
+from ledger.audit.chain import GENESIS_ROOT, checkpoints
+from ledger.audit.event_check import (
+    STREAM_START,
+    Head,
+    StreamWalk,
+    VerificationFailedError,
+    check_event,
+    contiguous_pages,
+)
 from ledger.store import EventStore
 
+__all__ = ["Digest", "VerificationFailedError", "VerificationReport", "verify_log"]
 
-class VerificationFailedError(LedgerError):
-    """The stored log is not what was written: names the first bad event and what is wrong."""
-
-    exit_code = ExitCode.VERIFICATION_FAILED
-
-    def __init__(self, position: int, problem: str, customer: str | None = None, event_id: str | None = None):
-        self.position, self.problem, self.customer, self.event_id = position, problem, customer, event_id
-        where = (
-            f"position {position}"
-            + (f", customer {customer!r}" if customer else "")
-            + (f", event {event_id}" if event_id else "")
-        )
-        super().__init__(f"verification failed at {where}: {problem}")
+# From this many events, a second process checks the log's second half: a verify is
+# CPU-bound (reading rows and hashing), and the halves are independent but for the
+# chains crossing the middle and the rolling root, which this process completes.
+TWO_PROCESSES_FROM = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +57,14 @@ class VerificationReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def _contiguous_rows(store: EventStore) -> Iterator[Any]:
-    """Yield the raw rows in log order, having checked each page's positions run on from the last without a gap.
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What a second process found in the log's second half (see ``StreamWalk``)."""
 
-    Positions are unique and sorted, so a page is gapless when its first and last positions are.
-    """
-    position = 0
-    for page in driver_pages(store):
-        if page[0][0] != position + 1 or page[-1][0] != position + len(page):
-            gap = next(i for i, row in enumerate(page) if row[0] != position + 1 + i)
-            raise VerificationFailedError(
-                position + gap + 1, f"event missing: the log jumps from position {position + gap} to {page[gap][0]}"
-            )
-        yield from page
-        position += len(page)
+    heads: dict[Any, Head]
+    joins: dict[Any, tuple[int, int, bytes]]
+    hashes: bytes  # the events' hashes, 64 hex digits each, in log order, up to a failure
+    failure: VerificationFailedError | None
 
 
 def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationReport:
@@ -79,57 +76,95 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
         if known is not None and known != digest.root:
             raise VerificationFailedError(digest.position, "digest mismatch: the stored checkpoint differs from the digest")
         expected_roots[digest.position] = digest.root
-    heads: dict[Any, tuple[int, str, int, str]] = {}  # stream -> version, hash and position of its last event, stream text
-    stream_of: dict[str, Any] = {}  # customer -> stream id in the driver's form
-    root = GENESIS_ROOT
-    position = 0
-    for row_id, stream_id, version, topic, raw_state in _contiguous_rows(store):
-        position = row_id
-        try:
-            state = orjson.loads(raw_state)
-            customer, event_id, stored_hash = state["customer"], state["event_id"], state.pop("hash")
-            prev_hash, kind = state.get("prev_hash"), state.get("type")
-        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
-            raise VerificationFailedError(position, "content changed: the stored event is not readable") from None
-        expected_stream = stream_of.get(customer)
-        if expected_stream is None:
-            expected_stream = stream_of[customer] = store.driver_uuid(stream_id_for(customer))
-        if expected_stream != stream_id:
-            raise VerificationFailedError(
-                position, "foreign event inserted: stream does not belong to its customer", customer, event_id
-            )
-        head = heads.get(stream_id)
-        last_version, last_hash, last_position, stream_text = head or (0, GENESIS_HASH, 0, str(stream_id_for(customer)))
-        if version > last_version + 1:
-            raise VerificationFailedError(
-                position, f"event missing: stream version {last_version + 1} is absent", customer, event_id
-            )
-        if version <= last_version:
-            problem = f"order changed: stream version {version} after version {last_version}"
-            raise VerificationFailedError(position, problem, customer, event_id)
-        if prev_hash != last_hash:
-            after = f"position {last_position}" if last_position else "the stream's start"
-            problem = f"foreign event inserted or order changed: the chain does not link to {after}"
-            raise VerificationFailedError(position, problem, customer, event_id)
-        # Checked after the stream's order, so that a reordered stream says so; the position
-        # is hashed too, so an event moved to another place in the log fails here.
-        if hash_content(state, position, stream_text, version) != stored_hash or TOPIC_BY_TYPE.get(kind) != topic:
-            problem = "content changed or event moved: the hash does not match this event at this position"
-            raise VerificationFailedError(position, problem, customer, event_id)
-        heads[stream_id] = (version, stored_hash, position, stream_text)
-        root = next_root(root, position, stored_hash)
-        expected = expected_roots.get(position)
-        if expected is not None and expected != root:
-            raise VerificationFailedError(position, "digest mismatch: the log up to here differs from a checkpoint or digest")
-    missing = [p for p in expected_roots if p > position]
+    expected_at = {position: root.encode() for position, root in expected_roots.items()}
+    last = store.max_position()
+    middle = last // 2 if last >= TWO_PROCESSES_FROM and (os.cpu_count() or 1) > 1 else last
+    walk = StreamWalk(store)
+    root = GENESIS_ROOT.encode()
+    with _second_half(store, middle, last) as second:
+        for page in contiguous_pages(store, 0, middle):
+            hashes: list[bytes] = []
+            try:
+                walk.check(page, hashes)
+            finally:  # also up to a bad event: a checkpoint that fails before it is the first failure
+                root = _extend_root(root, page[0][0], hashes, expected_at)
+        if second is not None:
+            root = _join(walk, second.get(), middle, root, expected_at)
+    missing = [p for p in expected_roots if p > last]
     if missing:
-        raise VerificationFailedError(
-            position + 1, f"event missing: the log ends at {position} but a digest covers {max(missing)}"
-        )
+        raise VerificationFailedError(last + 1, f"event missing: the log ends at {last} but a digest covers {max(missing)}")
     return VerificationReport(
-        events=position,
-        streams=len(heads),
+        events=last,
+        streams=len(walk.heads),
         checkpoints=len(expected_roots),
         digest_position=digest.position if digest else None,
         seconds=time.perf_counter() - started,
     )
+
+
+def _extend_root(root: bytes, first: int, hashes: list[bytes], expected_at: dict[int, bytes]) -> bytes:
+    """Extend the rolling root (``next_root``, on bytes) by events from position ``first`` on; check checkpoints."""
+    sha256 = hashlib.sha256
+    for position, event_hash in enumerate(hashes, first):
+        root = sha256(b"%s:%d:%s" % (root, position, event_hash)).hexdigest().encode()
+        expected = expected_at.get(position)
+        if expected is not None and expected != root:
+            raise VerificationFailedError(position, "digest mismatch: the log up to here differs from a checkpoint or digest")
+    return root
+
+
+@contextmanager
+def _second_half(store: EventStore, middle: int, last: int) -> Iterator[AsyncResult[_Part] | None]:
+    """Check positions after ``middle`` in another process meanwhile, when there are any; stop it on the way out."""
+    if middle == last:
+        yield None
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")  # fork starts in milliseconds
+    url = store.engine.url.render_as_string(hide_password=False)
+    with context.Pool(1) as pool:  # leaving terminates it: a failure in the first half need not wait for the second
+        yield pool.apply_async(_check_part, (url, middle, last))
+
+
+def _check_part(url: str, after: int, until: int) -> _Part:
+    """Check positions after..until (in the second process)."""
+    store = EventStore(url)
+    walk = StreamWalk(store, joining=True)
+    hashes: list[bytes] = []
+    failure = None
+    try:
+        for page in contiguous_pages(store, after, until):
+            walk.check(page, hashes)
+    except VerificationFailedError as error:
+        failure = error
+    finally:
+        store.close()
+    return _Part(walk.heads, walk.joins, b"".join(hashes), failure)
+
+
+def _join(walk: StreamWalk, part: _Part, middle: int, root: bytes, expected_at: dict[int, bytes]) -> bytes:
+    """Link the second half's streams to the first half's heads, extend the root over it; raise at the first bad event."""
+    failure_at = part.failure.position if part.failure else middle + len(part.hashes) // 64 + 1
+    unlinked = [
+        (position, stream_id)
+        for stream_id, (position, version, prev) in part.joins.items()
+        if position < failure_at and walk.heads.get(stream_id, (0, b""))[:2] != (version - 1, prev)
+    ]
+    first_bad = min(unlinked, default=None)
+    hashes = part.hashes[: 64 * ((first_bad[0] if first_bad else failure_at) - middle - 1)]
+    root = _extend_root(root, middle + 1, [hashes[i : i + 64] for i in range(0, len(hashes), 64)], expected_at)
+    if first_bad is not None:
+        position, stream_id = first_bad
+        check_event(walk.store, _row_at(walk.store, position), walk.heads.get(stream_id) or STREAM_START)
+        raise VerificationFailedError(position, "order changed: the stream does not link to the first half's events")
+    if part.failure is not None:
+        raise part.failure
+    walk.heads.update(part.heads)
+    return root
+
+
+def _row_at(store: EventStore, position: int) -> Any:
+    """Return the raw row at a position, as the driver returns it."""
+    sql = f"SELECT id, originator_id, originator_version, topic, state FROM {store.events_table.name} WHERE id = :position"
+    with store.engine.connect() as connection:
+        return tuple(connection.execute(text(sql), {"position": position}).one())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -31,6 +32,9 @@ __all__ = ["Digest", "VerificationFailedError", "VerificationReport", "verify_lo
 # CPU-bound (reading rows and hashing), and the halves are independent but for the
 # chains crossing the middle and the rolling root, which this process completes.
 TWO_PROCESSES_FROM = 200_000
+# This process also extends the root over the second half once it is back (about a sixth of
+# the cost of checking it), so it takes a little less than half of the log.
+FIRST_HALF = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +65,7 @@ class VerificationReport:
 class _Part:
     """What a second process found in the log's second half (see ``StreamWalk``)."""
 
-    heads: dict[Any, Head]
+    new_streams: int  # streams whose first event is in the second half
     joins: dict[Any, tuple[int, int, bytes]]
     hashes: bytes  # the events' hashes, 64 hex digits each, in log order, up to a failure
     failure: VerificationFailedError | None
@@ -78,10 +82,11 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
         expected_roots[digest.position] = digest.root
     expected_at = {position: root.encode() for position, root in expected_roots.items()}
     last = store.max_position()
-    middle = last // 2 if last >= TWO_PROCESSES_FROM and (os.cpu_count() or 1) > 1 else last
+    middle = int(last * FIRST_HALF) if last >= TWO_PROCESSES_FROM and (os.cpu_count() or 1) > 1 else last
     walk = StreamWalk(store)
     root = GENESIS_ROOT.encode()
-    with _second_half(store, middle, last) as second:
+    streams = 0
+    with _no_collections(), _second_half(store, middle, last) as second:
         for page in contiguous_pages(store, 0, middle):
             hashes: list[bytes] = []
             try:
@@ -89,13 +94,15 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
             finally:  # also up to a bad event: a checkpoint that fails before it is the first failure
                 root = _extend_root(root, page[0][0], hashes, expected_at)
         if second is not None:
-            root = _join(walk, second.get(), middle, root, expected_at)
+            part = second.get()
+            root = _join(walk, part, middle, root, expected_at)
+            streams = part.new_streams
     missing = [p for p in expected_roots if p > last]
     if missing:
         raise VerificationFailedError(last + 1, f"event missing: the log ends at {last} but a digest covers {max(missing)}")
     return VerificationReport(
         events=last,
-        streams=len(walk.heads),
+        streams=len(walk.heads) + streams,
         checkpoints=len(expected_roots),
         digest_position=digest.position if digest else None,
         seconds=time.perf_counter() - started,
@@ -111,6 +118,19 @@ def _extend_root(root: bytes, first: int, hashes: list[bytes], expected_at: dict
         if expected is not None and expected != root:
             raise VerificationFailedError(position, "digest mismatch: the log up to here differs from a checkpoint or digest")
     return root
+
+
+@contextmanager
+def _no_collections() -> Iterator[None]:
+    """Pause the garbage collector: a walk makes no reference cycles, and collections during it only
+    rescan the growing table of stream heads (about 10% of a verify of 1,000,000 events)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -133,13 +153,14 @@ def _check_part(url: str, after: int, until: int) -> _Part:
     hashes: list[bytes] = []
     failure = None
     try:
-        for page in contiguous_pages(store, after, until):
-            walk.check(page, hashes)
+        with _no_collections():
+            for page in contiguous_pages(store, after, until):
+                walk.check(page, hashes)
     except VerificationFailedError as error:
         failure = error
     finally:
         store.close()
-    return _Part(walk.heads, walk.joins, b"".join(hashes), failure)
+    return _Part(len(walk.heads) - len(walk.joins), walk.joins, b"".join(hashes), failure)
 
 
 def _join(walk: StreamWalk, part: _Part, middle: int, root: bytes, expected_at: dict[int, bytes]) -> bytes:
@@ -159,7 +180,6 @@ def _join(walk: StreamWalk, part: _Part, middle: int, root: bytes, expected_at: 
         raise VerificationFailedError(position, "order changed: the stream does not link to the first half's events")
     if part.failure is not None:
         raise part.failure
-    walk.heads.update(part.heads)
     return root
 
 

@@ -66,6 +66,18 @@ def test_any_changed_byte_is_caught(customer: str, data: st.DataObject):
     assert caught.value.position == 2
 
 
+@pytest.mark.parametrize("index", [-1, -2, -66, -67, -75, -76, 0, 1])
+def test_changed_bytes_at_the_edges_are_caught(index: int):
+    """The seal's own bytes too (found by the property above): a valid hash in a changed frame is not a valid event."""
+    rows = sealed_stream("C-1")
+    position, stream, version, topic, raw = rows[1]
+    changed = bytearray(raw)
+    changed[index] = ord("X") if raw[index] != ord("X") else ord("Y")
+    rows[1] = (position, stream, version, topic, bytes(changed))
+    with pytest.raises(VerificationFailedError):
+        StreamWalk(DriverOnly()).check(rows, [])  # type: ignore[arg-type]
+
+
 def test_a_stream_joined_mid_log_notes_its_link():
     rows = sealed_stream("C-1")
     walk = StreamWalk(DriverOnly(), joining=True)  # type: ignore[arg-type]

@@ -102,7 +102,9 @@ class StreamWalk:
                 and raw.startswith(head[4])
                 and raw.startswith(type_marks.get(topic, _NEVER), len(head[4]))
                 and raw[-140:-76] == head[1]
-                and raw[-66:-2] == sha256(b"%d:%s:%d:%s" % (position, head[3], version, raw[:-SEAL_LENGTH])).hexdigest().encode()
+                and raw[-SEAL_LENGTH:]
+                == b',"hash":"%s"}'
+                % sha256(b"%d:%s:%d:%s" % (position, head[3], version, raw[:-SEAL_LENGTH])).hexdigest().encode()
             ):
                 head = (version, raw[-66:-2], position, head[3], head[4])
             else:

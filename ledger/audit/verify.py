@@ -18,7 +18,6 @@ from sqlalchemy import text
 from ledger.audit.chain import GENESIS_ROOT, checkpoints
 from ledger.audit.event_check import (
     STREAM_START,
-    Head,
     StreamWalk,
     VerificationFailedError,
     check_event,

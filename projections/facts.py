@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
+from sqlalchemy import func, literal_column
+from sqlalchemy.sql.elements import ColumnElement
 
 VOIDED = "event_voided"
 CORRECTED = "event_corrected"
@@ -98,3 +100,12 @@ def iso(moment: datetime | None) -> str | None:
 def parse_iso(text: str | None) -> datetime | None:
     """Parse a stored time back."""
     return None if text is None else datetime.fromisoformat(text)
+
+
+def period_of(stored: ColumnElement[Any], unit: Literal["month", "day"]) -> ColumnElement[str]:
+    """Return the month (``2024-05``) or day (``2024-05-01``) of a stored time in SQL.
+
+    The numbers are literals, not parameters: a query's expression must be the
+    indexed one, text for text, for the database to use the index.
+    """
+    return func.substr(stored, literal_column("1"), literal_column("7" if unit == "month" else "10"))

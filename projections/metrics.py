@@ -53,7 +53,8 @@ def median_or_none(values: list[float]) -> float | None:
     return float(median(values)) if values else None
 
 
-def _micros(start: datetime, end: datetime) -> int:
+def micros_between(start: datetime, end: datetime) -> int:
+    """Return the exact time from start to end in microseconds."""
     delta = end - start
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
@@ -113,7 +114,7 @@ class Bucket:
 
     def add_resolved(self, filed: datetime, first_response: datetime | None, resolved: datetime) -> None:
         """Count a complaint resolved in this period, with its times (no response before: the resolution answers it)."""
-        self.add_resolved_micros(_micros(filed, first_response or resolved), _micros(filed, resolved))
+        self.add_resolved_micros(micros_between(filed, first_response or resolved), micros_between(filed, resolved))
 
     def add_resolved_micros(self, response: int, resolution: int) -> None:
         """Count a complaint resolved in this period, from its first-response and resolution times in microseconds."""

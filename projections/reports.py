@@ -13,10 +13,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from projections import metrics, sla
 from projections.complaints import complaint_rows
 from projections.customers import Moment, View
-from projections.facts import parse_iso
+from projections.facts import parse_iso, period_of
 from projections.operations import open_read_models
 from projections.satisfaction import answer_rows
-from projections.sqltime import epoch_micros
 
 if TYPE_CHECKING:
     from ledger.api import Ledger
@@ -65,8 +64,11 @@ def trends(
 
 
 def _period(by: metrics.Period, column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The period of a stored time (fixed-width UTC text) in SQL: its month or day; ISO weeks are folded from days."""
-    return func.substr(column, 1, 7 if by == "month" else 10)
+    """The period of a stored time (fixed-width UTC text) in SQL: its month or day; ISO weeks are folded from days.
+
+    With literal numbers, so that the expression matches the read models' period indexes (see ``period_of``).
+    """
+    return period_of(column, "month" if by == "month" else "day")
 
 
 class _PeriodKeys(dict[str, str]):
@@ -112,7 +114,7 @@ def _count_answers(connection: Connection, answers: Table, buckets: metrics.Buck
             *(part for column in (c.expectation, c.perceived_quality, c.perceived_value, gap) for part in _sum_count(column)),
         )
         .where(*_where(f, answers, c.occurred_at))
-        .group_by(*_positions(4))
+        .group_by(*_positions(f, 4))
     )
     keys = _PeriodKeys(f.by)
     for period, split, kind, score, answered, e, en, q, qn, v, vn, g, gn in connection.execute(query):
@@ -128,9 +130,12 @@ def _sum_count(column: ColumnElement[Any]) -> tuple[ColumnElement[Any], ColumnEl
     return func.sum(column), func.count(column)
 
 
-def _positions(n: int) -> list[ColumnElement[Any]]:
-    """GROUP BY the first n selected columns, by position."""
-    return [literal_column(str(i)) for i in range(1, n + 1)]
+def _positions(f: metrics.TrendFilter, n: int) -> list[ColumnElement[Any]]:
+    """GROUP BY the first n selected columns, by position, but the second (``_split``) when it is NULL.
+
+    Grouping by that constant too made SQLite sort every row rather than read the period index in order.
+    """
+    return [literal_column(str(i)) for i in range(1, n + 1) if i != 2 or f.split is not None]
 
 
 def _count_complaints(connection: Connection, complaints: Table, buckets: metrics.Buckets) -> None:
@@ -138,12 +143,9 @@ def _count_complaints(connection: Connection, complaints: Table, buckets: metric
     f, c = buckets.filter, complaints.c
     keys = _PeriodKeys(f.by)
     filed = select(_period(f.by, c.filed_at), _split(f, complaints), func.count()).where(*_where(f, complaints, c.filed_at))
-    for period, split, count in connection.execute(filed.group_by(*_positions(2))):
+    for period, split, count in connection.execute(filed.group_by(*_positions(f, 2))):
         buckets.of_period(keys[period], split).filed += count
-    # Times as exact microseconds computed in SQL: parsing three times per complaint in Python cost more than the query.
-    filed_at, resolved_at = epoch_micros(c.filed_at), epoch_micros(c.resolved_at)
-    responded_at = epoch_micros(func.coalesce(c.first_response_at, c.resolved_at))
-    resolved = select(_period(f.by, c.resolved_at), _split(f, complaints), responded_at - filed_at, resolved_at - filed_at).where(
+    resolved = select(_period(f.by, c.resolved_at), _split(f, complaints), c.response_micros, c.resolution_micros).where(
         c.resolved_at.is_not(None), *_where(f, complaints, c.resolved_at)
     )
     for period, split, response, resolution in connection.execute(resolved):

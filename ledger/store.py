@@ -5,7 +5,6 @@ states, the event_id index), all written in one transaction per batch.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,7 +22,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    bindparam,
     func,
     inspect,
     select,
@@ -31,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.sql import Select
 
 from ledger.errors import DatabaseUnavailableError
 from ledger.events import (
@@ -47,6 +44,7 @@ from ledger.events import (
 from ledger.persistence import LedgerApplication
 from ledger.recorded import TOPIC_BY_TYPE, LedgerMapper, NewEvent, RecordedEvent, seal, stored_state, stream_id_for
 from ledger.stream import ComplaintStatus, OrderBalance, StreamState, Target
+from ledger.write_sql import WriteStatements
 
 metadata = MetaData()
 
@@ -121,17 +119,8 @@ class EventStore:
             raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {_first_line(error)}") from None
         self.events_table: Table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         self.mapper = LedgerMapper()
-        # The hot inserts bypass SQLAlchemy's per-row parameter processing (about 2 s per
-        # 150k events in the import profile): plain DB-API executemany with driver values.
-        mark = "%s" if self.is_postgres else "?"
-        self.insert_events_sql = (
-            f"INSERT INTO {self.events_table.name} (id, originator_id, originator_version, topic, state) "
-            f"VALUES ({', '.join([mark] * 5)})"
-        )
-        self.max_position_query = select(func.coalesce(func.max(self.events_table.c.id), 0))
-        self.insert_event_ids_sql = (
-            f"INSERT INTO {event_ids_table.name} (event_id, position, voided, target_event_id) VALUES ({', '.join([mark] * 4)})"
-        )
+        self.write_sql = WriteStatements(self.events_table, self.is_postgres)
+        self.driver_errors = (OperationalError, self.engine.dialect.loaded_dbapi.OperationalError)
 
     def ensure_tables(self, tables: list[Table]) -> None:
         """Create whichever of these tables are missing; a read first, so that opening an existing ledger takes no lock."""
@@ -189,7 +178,7 @@ class EventStore:
                 yield transaction
                 if self.is_postgres and transaction.recorded:
                     connection.execute(text(f"NOTIFY {self.recorder.channel_name}"))  # type: ignore[attr-defined]
-        except OperationalError as error:
+        except self.driver_errors as error:
             raise DatabaseUnavailableError(f"database write failed: {_first_line(error)}") from None
         finally:
             connection.close()
@@ -254,6 +243,9 @@ class WriteTransaction:
     def __init__(self, store: EventStore, connection: Connection):
         self.store = store
         self.connection = connection
+        self.sql = store.write_sql
+        # The hot statements go to the driver's cursor, within this same transaction (see ledger.write_sql).
+        self.cursor = connection.connection.cursor()
         self.streams: dict[str, StreamState] = {}
         self._persisted_streams: set[str] = set()
         self._looked_up_orders: set[tuple[str, str]] = set()
@@ -264,17 +256,23 @@ class WriteTransaction:
         """Return which of these event ids are already stored."""
         found: set[str] = set()
         for chunk in _chunks(list(set(event_ids))):
-            found.update(self.connection.execute(_EXISTING_EVENT_IDS, {"keys": chunk}).scalars())
+            found.update(row[0] for row in self._rows(self.sql.existing_event_ids(len(chunk)), chunk))
         return found
+
+    def _rows(self, sql: str, parameters: Any) -> list[Any]:
+        self.cursor.execute(sql, parameters)
+        return list(self.cursor.fetchall())
 
     def load(self, events: Iterable[NewEvent]) -> None:
         """Load the stream heads, orders and complaints these events touch (once per transaction)."""
         events = list(events)
         new_customers = list({e.customer for e in events if e.customer not in self.streams})
+        side_uuid, from_side_uuid = self.sql.side_uuid, self.sql.from_side_uuid
         for chunk in _chunks(new_customers):
             ids = {stream_id_for(c): c for c in chunk}
-            rows = self.connection.execute(_STREAM_HEADS, {"keys": list(ids)})
-            for stream_id, version, last_hash in rows:
+            rows = self._rows(self.sql.stream_heads(len(ids)), [side_uuid(i) for i in ids])
+            for stored_id, version, last_hash in rows:
+                stream_id = from_side_uuid(stored_id)
                 self.streams[ids[stream_id]] = StreamState(stream_id, ids[stream_id], version, last_hash)
                 self._persisted_streams.add(ids[stream_id])
             for stream_id, customer in ids.items():
@@ -328,25 +326,23 @@ class WriteTransaction:
 
     def _load_orders(self, keys: set[tuple[str, str]]) -> None:
         self._looked_up_orders |= keys
-        columns = (orders_table.c.currency, orders_table.c.paid_minor, orders_table.c.refunded_minor)
-        for state, order_id, (currency, paid, refunded) in self._select_by_key(orders_table.c.order_id, columns, keys):
+        columns = ("currency", "paid_minor", "refunded_minor")
+        for state, order_id, (currency, paid, refunded) in self._select_by_key(orders_table, "order_id", columns, keys):
             state.orders[order_id] = OrderBalance(currency, paid, refunded)
 
     def _load_complaints(self, keys: set[tuple[str, str]]) -> None:
         self._looked_up_complaints |= keys
-        for state, complaint_id, (status,) in self._select_by_key(
-            complaints_table.c.complaint_id, (complaints_table.c.status,), keys
-        ):
+        for state, complaint_id, (status,) in self._select_by_key(complaints_table, "complaint_id", ("status",), keys):
             state.complaints[complaint_id] = ComplaintStatus(status)
 
     def _select_by_key(
-        self, key_column: Column[str], columns: tuple[Column[Any], ...], keys: set[tuple[str, str]]
+        self, table: Table, key: str, columns: tuple[str, ...], keys: set[tuple[str, str]]
     ) -> Iterator[tuple[StreamState, str, tuple[Any, ...]]]:
         """Yield the stored rows of these (customer, key) pairs, looked up by key (the index's first column)."""
-        query = _rows_by_key(key_column, columns)
         for chunk in _chunks(sorted(keys)):
-            rows = self.connection.execute(query, {"keys": list({key for _, key in chunk})})
-            by_stream = {self.streams[customer].stream_id: self.streams[customer] for customer, _ in chunk}
+            wanted = list({key for _, key in chunk})
+            rows = self._rows(self.sql.rows_by_key(table.name, key, columns, len(wanted)), wanted)
+            by_stream = {self.sql.side_uuid(self.streams[c].stream_id): self.streams[c] for c, _ in chunk}
             for stream_id, key, *values in rows:
                 state = by_stream.get(stream_id)
                 if state is not None and (state.customer, key) in keys:
@@ -357,7 +353,7 @@ class WriteTransaction:
         if not events:
             return []
         store = self.store
-        position = self.connection.execute(store.max_position_query).scalar_one()
+        position = self._rows(self.sql.max_position, ())[0][0]
         recorded_at = datetime.now(UTC)
         event_rows: list[tuple[Any, ...]] = []
         recorded: list[RecordedEvent] = []
@@ -400,15 +396,14 @@ class WriteTransaction:
                 )
             )
             state.last_hash = digest
-        connection = self.connection
-        connection.exec_driver_sql(store.insert_events_sql, event_rows)
-        connection.exec_driver_sql(
-            store.insert_event_ids_sql,
-            [(r.event_id, r.position, False, getattr(r.data, "target_event_id", None)) for r in recorded],
+        cursor, sql = self.cursor, self.sql
+        cursor.executemany(sql.insert_event, event_rows)
+        cursor.executemany(
+            sql.insert_event_id, [(r.event_id, r.position, False, getattr(r.data, "target_event_id", None)) for r in recorded]
         )
-        voided = [{"b_event_id": r.data.target_event_id} for r in recorded if isinstance(r.data, EventVoided)]
+        voided = [(r.data.target_event_id,) for r in recorded if isinstance(r.data, EventVoided)]
         if voided:
-            connection.execute(_MARK_VOIDED, voided)
+            cursor.executemany(sql.mark_voided, voided)
         self._save_streams(touched)
         self._save_orders(events)
         self._save_complaints(events)
@@ -416,23 +411,15 @@ class WriteTransaction:
         return recorded
 
     def _save_streams(self, touched: dict[str, StreamState]) -> None:
-        rows = [
-            {"b_stream_id": s.stream_id, "customer": s.customer, "version": s.version, "last_hash": s.last_hash}
-            for s in touched.values()
-        ]
-        new = [r for r, c in zip(rows, touched, strict=True) if c not in self._persisted_streams]
-        old = [r for r, c in zip(rows, touched, strict=True) if c in self._persisted_streams]
+        side_uuid = self.sql.side_uuid
+        new = [s for c, s in touched.items() if c not in self._persisted_streams]
+        old = [s for c, s in touched.items() if c in self._persisted_streams]
         if new:
-            self.connection.execute(
-                _INSERT_STREAM,
-                [{"stream_id": r["b_stream_id"], **{k: r[k] for k in ("customer", "version", "last_hash")}} for r in new],
-            )
+            rows = [(side_uuid(s.stream_id), s.customer, s.version, s.last_hash) for s in new]
+            self.cursor.executemany(self.sql.insert_stream, rows)
             self._persisted_streams.update(touched)
         if old:
-            self.connection.execute(
-                _UPDATE_STREAM,
-                [{k: r[k] for k in ("b_stream_id", "version", "last_hash")} for r in old],
-            )
+            self.cursor.executemany(self.sql.update_stream, [(s.version, s.last_hash, side_uuid(s.stream_id)) for s in old])
 
     def _save_orders(self, events: list[NewEvent]) -> None:
         keys = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
@@ -441,34 +428,21 @@ class WriteTransaction:
                 order_id = self.streams[e.customer].targets[e.data.target_event_id].data.get("order_id")
                 if order_id is not None:
                     keys.add((e.customer, order_id))
-        new: list[dict[str, Any]] = []
-        old: list[dict[str, Any]] = []
+        new: list[tuple[Any, ...]] = []
+        old: list[tuple[Any, ...]] = []
         for customer, order_id in keys:
             state = self.streams[customer]
             order = state.orders[order_id]
-            row = {
-                "b_stream_id": state.stream_id,
-                "b_order_id": order_id,
-                "paid_minor": order.paid_minor,
-                "refunded_minor": order.refunded_minor,
-            }
+            stream_id = self.sql.side_uuid(state.stream_id)
             if order.is_new:
-                new.append(
-                    {
-                        "stream_id": state.stream_id,
-                        "order_id": order_id,
-                        "currency": order.currency,
-                        "paid_minor": order.paid_minor,
-                        "refunded_minor": order.refunded_minor,
-                    }
-                )
+                new.append((stream_id, order_id, order.currency, order.paid_minor, order.refunded_minor))
                 order.is_new = False
             else:
-                old.append(row)
+                old.append((order.paid_minor, order.refunded_minor, stream_id, order_id))
         if new:
-            self.connection.execute(_INSERT_ORDER, new)
+            self.cursor.executemany(self.sql.insert_order, new)
         if old:
-            self.connection.execute(_UPDATE_ORDER, old)
+            self.cursor.executemany(self.sql.update_order, old)
 
     def _save_complaints(self, events: list[NewEvent]) -> None:
         keys = {
@@ -476,57 +450,20 @@ class WriteTransaction:
             for e in events
             if isinstance(e.data, ComplaintFiled | ComplaintResolved | ComplaintReopened)
         }
-        new: list[dict[str, Any]] = []
-        old: list[dict[str, Any]] = []
+        new: list[tuple[Any, ...]] = []
+        old: list[tuple[Any, ...]] = []
         for customer, complaint_id in keys:
             state = self.streams[customer]
-            status = state.complaints[complaint_id].value
+            status, stream_id = state.complaints[complaint_id].value, self.sql.side_uuid(state.stream_id)
             if complaint_id in state.new_complaints:
-                new.append({"stream_id": state.stream_id, "complaint_id": complaint_id, "status": status})
+                new.append((stream_id, complaint_id, status))
                 state.new_complaints.discard(complaint_id)
             else:
-                old.append({"b_stream_id": state.stream_id, "b_complaint_id": complaint_id, "status": status})
+                old.append((status, stream_id, complaint_id))
         if new:
-            self.connection.execute(_INSERT_COMPLAINT, new)
+            self.cursor.executemany(self.sql.insert_complaint, new)
         if old:
-            self.connection.execute(_UPDATE_COMPLAINT, old)
-
-
-# The write path's statements, built once: SQLAlchemy memoises a statement object's cache key,
-# while building one per call (IN lists above all) cost more than executing it (single-append profile).
-_EXISTING_EVENT_IDS = select(event_ids_table.c.event_id).where(event_ids_table.c.event_id.in_(bindparam("keys", expanding=True)))
-_STREAM_HEADS = select(streams_table.c.stream_id, streams_table.c.version, streams_table.c.last_hash).where(
-    streams_table.c.stream_id.in_(bindparam("keys", expanding=True))
-)
-_MARK_VOIDED = event_ids_table.update().where(event_ids_table.c.event_id == bindparam("b_event_id")).values(voided=True)
-_INSERT_STREAM = streams_table.insert()
-_UPDATE_STREAM = (
-    streams_table.update()
-    .where(streams_table.c.stream_id == bindparam("b_stream_id"))
-    .values(version=bindparam("version"), last_hash=bindparam("last_hash"))
-)
-_INSERT_ORDER = orders_table.insert()
-_UPDATE_ORDER = (
-    orders_table.update()
-    .where(orders_table.c.stream_id == bindparam("b_stream_id"), orders_table.c.order_id == bindparam("b_order_id"))
-    .values(paid_minor=bindparam("paid_minor"), refunded_minor=bindparam("refunded_minor"))
-)
-_INSERT_COMPLAINT = complaints_table.insert()
-_UPDATE_COMPLAINT = (
-    complaints_table.update()
-    .where(
-        complaints_table.c.stream_id == bindparam("b_stream_id"),
-        complaints_table.c.complaint_id == bindparam("b_complaint_id"),
-    )
-    .values(status=bindparam("status"))
-)
-
-
-@functools.cache
-def _rows_by_key(key_column: Column[str], columns: tuple[Column[Any], ...]) -> Select[Any]:
-    """Return the (memoised) query of a side table's rows by a list of keys, the first column of its index."""
-    table = key_column.table
-    return select(table.c.stream_id, key_column, *columns).where(key_column.in_(bindparam("keys", expanding=True)))
+            self.cursor.executemany(self.sql.update_complaint, old)
 
 
 def _first_line(error: BaseException) -> str:

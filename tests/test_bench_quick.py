@@ -36,4 +36,5 @@ def test_ratios_targets_and_missing_baselines():
 
 def test_only_brings_the_baselines_along():
     chosen = [s.name for s in _select(("verify",))]
-    assert chosen == ["raw scan + sha256", "verify"]
+    assert chosen == ["raw scan + sha256", "verify", "verify, one process"]
+    assert [s.name for s in _select(("rebuild, tenth",))] == ["rebuild", "rebuild, tenth size"]

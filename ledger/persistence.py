@@ -62,7 +62,8 @@ def tune_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # On the driver's connection: through SQLAlchemy's execution layer this cost a tenth of a single append.
+        connection.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
 
 
 def _use_wal(cursor: Any) -> None:

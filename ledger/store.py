@@ -44,6 +44,7 @@ from ledger.events import (
 from ledger.persistence import LedgerApplication
 from ledger.recorded import TOPIC_BY_TYPE, LedgerMapper, NewEvent, RecordedEvent, seal, stored_state, stream_id_for
 from ledger.stream import ComplaintStatus, OrderBalance, StreamState, Target
+from ledger.timeutil import format_utc
 from ledger.write_sql import WriteStatements
 
 metadata = MetaData()
@@ -355,6 +356,7 @@ class WriteTransaction:
         store = self.store
         position = self._rows(self.sql.max_position, ())[0][0]
         recorded_at = datetime.now(UTC)
+        recorded_text = format_utc(recorded_at)
         event_rows: list[tuple[Any, ...]] = []
         recorded: list[RecordedEvent] = []
         touched: dict[str, StreamState] = {}
@@ -367,7 +369,7 @@ class WriteTransaction:
                 event_id=event.event_id,
                 customer=event.customer,
                 occurred_at=event.occurred_at,
-                recorded_at=recorded_at,
+                recorded_at=recorded_text,
                 source=event.source,
                 actor=event.actor,
                 correlation_id=event.correlation_id,

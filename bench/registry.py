@@ -57,6 +57,10 @@ RAW_BULK_PG = "raw bulk insert (PostgreSQL)"
 RAW_ROW = "raw per-row commit"
 RAW_ROW_PG = "raw per-row commit (PostgreSQL)"
 RAW_SCAN_HASH = "raw scan + sha256"
+SQL_IMPORT = "ledger SQL of an import"
+SQL_APPEND = "ledger SQL of single appends"
+SQL_IMPORT_PG = "ledger SQL of an import (PostgreSQL)"
+SQL_APPEND_PG = "ledger SQL of single appends (PostgreSQL)"
 LIBRARY_BATCHED = "library save, batches of 1,000"
 IMPORT = "import"
 APPEND = "append"
@@ -71,11 +75,21 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(RAW_SCAN_HASH, "bench.raw:scan_and_hash", "raw", needs=("populated database",)),
     Scenario(RAW_BULK_PG, "bench.raw:bulk_insert", "raw", backend="postgres"),
     Scenario(RAW_ROW_PG, "bench.raw:per_row_commit", "raw", backend="postgres"),
+    # The ledger's statements with no Python around them: the floor under import and append (bench/floor.py).
+    Scenario(SQL_IMPORT, "bench.floor:import_statements", "raw", (ratio(RAW_BULK),)),
+    Scenario(SQL_APPEND, "bench.floor:single_append_statements", "raw", (ratio(RAW_ROW),)),
+    Scenario(SQL_IMPORT_PG, "bench.floor:import_statements", "raw", (ratio(RAW_BULK_PG),), backend="postgres"),
+    Scenario(SQL_APPEND_PG, "bench.floor:single_append_statements", "raw", (ratio(RAW_ROW_PG),), backend="postgres"),
     Scenario("library save, 1 event each", "bench.library:save_one_by_one", "library"),
     Scenario(LIBRARY_BATCHED, "bench.library:save_in_batches", "library"),
     Scenario(LIBRARY_RUNNER, "bench.library:projection_runner", "library", backend="postgres"),
-    Scenario(IMPORT, "bench.ledger_scenarios:import_file", "ledger", (ratio(RAW_BULK, 0.30), ratio(LIBRARY_BATCHED, 5))),
-    Scenario(APPEND, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW, 0.33),)),
+    Scenario(
+        IMPORT,
+        "bench.ledger_scenarios:import_file",
+        "ledger",
+        (ratio(RAW_BULK, 0.30), ratio(LIBRARY_BATCHED, 5), ratio(SQL_IMPORT)),
+    ),
+    Scenario(APPEND, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW, 0.33), ratio(SQL_APPEND))),
     Scenario("append, 4 processes", "bench.ledger_scenarios:append_concurrently", "ledger", (ratio(APPEND),)),
     # The hash chain costs at most 15%: without it, at most 1 / 0.85 times as fast.
     Scenario(
@@ -83,9 +97,19 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("append, hash chain off", "bench.ledger_scenarios:append_without_chain", "ledger", (ratio(APPEND, None, 1.18),)),
     Scenario(
-        "import (PostgreSQL)", "bench.ledger_scenarios:import_file", "ledger", (ratio(RAW_BULK_PG, 0.30),), backend="postgres"
+        "import (PostgreSQL)",
+        "bench.ledger_scenarios:import_file",
+        "ledger",
+        (ratio(RAW_BULK_PG, 0.30), ratio(SQL_IMPORT_PG)),
+        backend="postgres",
     ),
-    Scenario(APPEND_PG, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW_PG, 0.33),), backend="postgres"),
+    Scenario(
+        APPEND_PG,
+        "bench.ledger_scenarios:append_one_by_one",
+        "ledger",
+        (ratio(RAW_ROW_PG, 0.33), ratio(SQL_APPEND_PG)),
+        backend="postgres",
+    ),
     Scenario(
         "append, 4 processes (PostgreSQL)",
         "bench.ledger_scenarios:append_concurrently",

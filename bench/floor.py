@@ -1,0 +1,169 @@
+"""The ledger's own SQL with no Python around it: what an append or an import costs the database alone.
+
+Each scenario runs, on the ledger's tables and indexes, exactly the statements
+``WriteTransaction`` runs (``ledger.write_sql``): the event-id, stream-head,
+order and complaint lookups, the next position, the inserts and updates, one
+commit per append or per batch of 1,000. Rows are prepared before timing, so
+what is measured is the database. The gap between these and the raw baselines
+is the schema (side tables, indexes, lookups), not Python.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from bench.context import RunContext, read_events
+from bench.measure import Measurement, check, rate
+from bench.raw import event_rows
+from ledger.recorded import stream_id_for
+from ledger.store import EventStore
+from ledger.write_sql import WriteStatements
+
+BATCH = 1_000
+
+
+@dataclass(slots=True)
+class _Append:
+    """One event's statements' parameters."""
+
+    event: tuple[Any, ...]
+    event_id: str
+    stream: Any  # the side tables' form
+    customer: str
+    version: int
+    order: tuple[str, str] | None  # ("purchase" | "refund", order_id)
+    complaint: tuple[str, str] | None  # ("complaint_filed" | other, complaint_id)
+
+
+def single_append_statements(context: RunContext) -> Measurement:
+    """Run each event's statements in a transaction of its own."""
+    size = context.size
+    count = context.count(sqlite=size.single_appends, postgres=size.postgres_single_appends)
+    with _prepared(context, count) as (store, appends):
+        sql, connection = store.write_sql, store.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            started = time.perf_counter()
+            for append in appends:
+                _begin(store, cursor)
+                _write(sql, cursor, [append])
+                connection.commit()
+            seconds = time.perf_counter() - started
+        finally:
+            connection.close()
+        _check_stored(store, len(appends))
+    return rate(len(appends), seconds)
+
+
+def import_statements(context: RunContext) -> Measurement:
+    """Run the statements of batches of 1,000 events, one transaction per batch."""
+    with _prepared(context, context.count(sqlite=context.events, postgres=context.size.postgres_bulk)) as (store, appends):
+        sql, connection = store.write_sql, store.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            started = time.perf_counter()
+            for batch in batched(appends, BATCH):
+                _begin(store, cursor)
+                _write(sql, cursor, batch)
+                connection.commit()
+            seconds = time.perf_counter() - started
+        finally:
+            connection.close()
+        _check_stored(store, len(appends))
+    return rate(len(appends), seconds)
+
+
+@contextmanager
+def _prepared(context: RunContext, count: int) -> Iterator[tuple[EventStore, list[_Append]]]:
+    events = read_events(context.events_file, count)
+    rows = event_rows(events, as_bytes=context.backend == "sqlite")
+    with context.fresh_database() as url:
+        store = EventStore(url)
+        try:
+            side = store.write_sql.side_uuid
+            appends = []
+            for event, row in zip(events, rows, strict=True):
+                data, kind = event.get("data", {}), event["type"]
+                stream = stream_id_for(event["customer"])
+                appends.append(
+                    _Append(
+                        event=(row[0], store.driver_uuid(stream), row[2], row[3], row[4]),
+                        event_id=event["event_id"],
+                        stream=side(stream),
+                        customer=event["customer"],
+                        version=row[2],
+                        order=(kind, data["order_id"]) if kind in ("purchase", "refund") else None,
+                        complaint=(kind, data["complaint_id"]) if kind.startswith("complaint_") else None,
+                    )
+                )
+            yield store, appends
+        finally:
+            store.close()
+
+
+def _begin(store: EventStore, cursor: Any) -> None:
+    if store.is_postgres:
+        cursor.execute(f"LOCK TABLE {store.events_table.name} IN EXCLUSIVE MODE")
+    else:
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+def _write(sql: WriteStatements, cursor: Any, batch: list[_Append]) -> None:
+    """The statements of one transaction, as WriteTransaction orders them."""
+    for lookup, keys in (
+        (sql.existing_event_ids, [a.event_id for a in batch]),
+        (sql.stream_heads, list({a.stream: None for a in batch})),
+    ):
+        for chunk in batched(keys, 500):
+            cursor.execute(lookup(len(chunk)), chunk)
+            cursor.fetchall()
+    for table, key, columns, wanted in (
+        ("ledger_orders", "order_id", ("currency", "paid_minor", "refunded_minor"), [a.order for a in batch]),
+        ("ledger_complaints", "complaint_id", ("status",), [a.complaint for a in batch]),
+    ):
+        keys = list({k[1] for k in wanted if k})
+        for chunk in batched(keys, 500):
+            cursor.execute(sql.rows_by_key(table, key, columns, len(chunk)), chunk)
+            cursor.fetchall()
+    cursor.execute(sql.max_position)
+    cursor.fetchall()
+    cursor.executemany(sql.insert_event, [a.event for a in batch])
+    cursor.executemany(sql.insert_event_id, [(a.event_id, a.event[0], False, None) for a in batch])
+    first_version: dict[Any, int] = {}
+    heads: dict[Any, _Append] = {}  # the last of each stream's events sets its head
+    for a in batch:
+        first_version.setdefault(a.stream, a.version)
+        heads[a.stream] = a
+    new = [a for a in heads.values() if first_version[a.stream] == 1]
+    cursor.executemany(sql.insert_stream, [(a.stream, a.customer, a.version, "0" * 64) for a in new])
+    old = [a for a in heads.values() if first_version[a.stream] > 1]
+    cursor.executemany(sql.update_stream, [(a.version, "0" * 64, a.stream) for a in old])
+    created, updated = _created_and_updated([(a.stream, a.order) for a in batch if a.order], "purchase")
+    cursor.executemany(sql.insert_order, [(s, k, "EUR", 100, 0) for s, k in created])
+    cursor.executemany(sql.update_order, [(100, 10, s, k) for s, k in updated])
+    created, updated = _created_and_updated([(a.stream, a.complaint) for a in batch if a.complaint], "complaint_filed")
+    cursor.executemany(sql.insert_complaint, [(s, k, "open") for s, k in created])
+    cursor.executemany(sql.update_complaint, [("resolved", s, k) for s, k in updated])
+
+
+def _created_and_updated(keyed: list[tuple[Any, tuple[str, str]]], creating: str) -> tuple[set[Any], set[Any]]:
+    """Split (stream, key) pairs into those the batch creates (one insert each) and those it updates."""
+    created = {(stream, key) for stream, (kind, key) in keyed if kind == creating}
+    return created, {(stream, key) for stream, (_kind, key) in keyed} - created
+
+
+def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """Yield lists of up to size items (itertools.batched is Python 3.12)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _check_stored(store: EventStore, expected: int) -> None:
+    stored = store.max_position()
+    check(stored == expected, f"stored {stored} events of {expected}")

@@ -90,6 +90,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         (ratio(RAW_BULK, 0.30), ratio(LIBRARY_BATCHED, 5), ratio(SQL_IMPORT)),
     ),
     Scenario(APPEND, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW, 0.33), ratio(SQL_APPEND))),
+    Scenario("validation only", "bench.ledger_scenarios:validate_file", "ledger", (ratio(SQL_IMPORT),)),
     Scenario("append, 4 processes", "bench.ledger_scenarios:append_concurrently", "ledger", (ratio(APPEND),)),
     # The hash chain costs at most 15%: without it, at most 1 / 0.85 times as fast.
     Scenario(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,6 +11,7 @@ from ledger.errors import ConfigurationError
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
+@functools.lru_cache(maxsize=64)  # read for every event parsed: once per name is enough
 def load_timezone(name: str) -> tzinfo:
     """Resolve an IANA timezone name, or fail with a configuration error."""
     if name.upper() == "UTC":

@@ -161,6 +161,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         needs=("projected database",),
     ),
     Scenario(
+        "as-of profile of 1,000 events, p99, no gc.freeze",
+        "bench.projection_scenarios:as_of_profile_latency_without_freeze",
+        "ledger",
+        needs=("projected database",),
+    ),
+    Scenario(
         "monthly trends, p99",
         "bench.projection_scenarios:monthly_trends_latency",
         "ledger",

@@ -43,31 +43,21 @@ class _Append:
 def single_append_statements(context: RunContext) -> Measurement:
     """Run each event's statements in a transaction of its own."""
     size = context.size
-    count = context.count(sqlite=size.single_appends, postgres=size.postgres_single_appends)
+    return _run(context, context.count(sqlite=size.single_appends, postgres=size.postgres_single_appends), batch_size=1)
+
+
+def import_statements(context: RunContext) -> Measurement:
+    """Run the statements of batches of 1,000 events, one transaction per batch."""
+    return _run(context, context.count(sqlite=context.events, postgres=context.size.postgres_bulk), batch_size=BATCH)
+
+
+def _run(context: RunContext, count: int, batch_size: int) -> Measurement:
     with _prepared(context, count) as (store, appends):
         sql, connection = store.write_sql, store.engine.raw_connection()
         try:
             cursor = connection.cursor()
             started = time.perf_counter()
-            for append in appends:
-                _begin(store, cursor)
-                _write(sql, cursor, [append])
-                connection.commit()
-            seconds = time.perf_counter() - started
-        finally:
-            connection.close()
-        _check_stored(store, len(appends))
-    return rate(len(appends), seconds)
-
-
-def import_statements(context: RunContext) -> Measurement:
-    """Run the statements of batches of 1,000 events, one transaction per batch."""
-    with _prepared(context, context.count(sqlite=context.events, postgres=context.size.postgres_bulk)) as (store, appends):
-        sql, connection = store.write_sql, store.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            started = time.perf_counter()
-            for batch in batched(appends, BATCH):
+            for batch in batched(appends, batch_size):
                 _begin(store, cursor)
                 _write(sql, cursor, batch)
                 connection.commit()

@@ -67,6 +67,14 @@ def test_untampered_ledger_verifies(ledger: Ledger, db_url):
     assert result.output.startswith("ok: 12 events in 3 streams")
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_in_memory_ledger_verifies_in_this_process(url):
+    """Another process would open an empty database of its own."""
+    with Ledger(url) as ledger:
+        fill(ledger)
+        assert (ledger.verify().events, ledger.verify().streams) == (12, 3)
+
+
 def test_empty_ledger_verifies(ledger: Ledger, db_url):
     assert ledger.verify().events == 0
     result = CliRunner().invoke(main, ["--db", db_url, "verify"])

@@ -60,6 +60,8 @@ def _run(context: RunContext, count: int, batch_size: int) -> Measurement:
             for batch in batched(appends, batch_size):
                 _begin(store, cursor)
                 _write(sql, cursor, batch)
+                if store.is_postgres:
+                    cursor.execute(f"NOTIFY {store.recorder.channel_name}")  # type: ignore[attr-defined]
                 connection.commit()
             seconds = time.perf_counter() - started
         finally:
@@ -98,7 +100,8 @@ def _prepared(context: RunContext, count: int) -> Iterator[tuple[EventStore, lis
 
 def _begin(store: EventStore, cursor: Any) -> None:
     if store.is_postgres:
-        cursor.execute(f"LOCK TABLE {store.events_table.name} IN EXCLUSIVE MODE")
+        for statement in store.write_sql.postgres_begin:
+            cursor.execute(statement)
     else:
         cursor.execute("BEGIN IMMEDIATE")
 

@@ -169,12 +169,8 @@ class EventStore:
                 connection = connection.execution_options(sqlite_begin="IMMEDIATE")
             with connection.begin():
                 if self.is_postgres:
-                    # Serialise writers, as the library does, so that positions grow in commit order.
-                    connection.execute(text(f"LOCK TABLE {self.events_table.name} IN EXCLUSIVE MODE"))
-                    # Every read of a write transaction is a key lookup. During a bulk import the
-                    # planner's statistics lag behind the tables and it picks sequential scans
-                    # (measured: the event-id lookup went from 2 ms to 70 ms at 60k events).
-                    connection.execute(text("SET LOCAL enable_seqscan = off"))
+                    for statement in self.write_sql.postgres_begin:
+                        connection.execute(text(statement))
                 transaction = WriteTransaction(self, connection)
                 yield transaction
                 if self.is_postgres and transaction.recorded:

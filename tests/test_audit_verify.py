@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import orjson
@@ -73,6 +74,25 @@ def test_in_memory_ledger_verifies_in_this_process(url):
     with Ledger(url) as ledger:
         fill(ledger)
         assert (ledger.verify().events, ledger.verify().streams) == (12, 3)
+
+
+def test_a_second_process_that_dies_is_reported(ledger: Ledger, monkeypatch):
+    fill(ledger)
+    monkeypatch.setattr(verify, "TWO_PROCESSES_FROM", 2)
+    monkeypatch.setattr(verify, "_check_part", lambda *_: os._exit(7))
+    with pytest.raises(RuntimeError, match=r"second process ended without a result \(exit code 7\)"):
+        ledger.verify()
+
+
+def test_a_second_process_that_fails_is_reported(ledger: Ledger, monkeypatch):
+    def unopenable(_url):
+        raise ValueError("boom")
+
+    fill(ledger)
+    monkeypatch.setattr(verify, "TWO_PROCESSES_FROM", 2)
+    monkeypatch.setattr(verify, "EventStore", unopenable)
+    with pytest.raises(RuntimeError, match=r"second process failed: ValueError\('boom'\)"):
+        ledger.verify()
 
 
 def test_empty_ledger_verifies(ledger: Ledger, db_url):
@@ -205,6 +225,24 @@ def test_restored_older_copy_after_a_digest(ledger: Ledger, db_url, tmp_path):
     error = failure(ledger, digest)
     assert error.position == 7
     assert error.problem == "event missing: the log ends at 6 but a digest covers 12"
+
+
+def test_the_first_of_a_checkpoint_failure_and_an_event_failure_is_reported(ledger: Ledger):
+    """With two processes, position 9 and later are checked in the second one while this one extends the root."""
+    fill(ledger, rounds=3)
+    ledger.digest()  # a checkpoint at 9
+    for customer in ("C-1", "C-2", "C-3"):
+        ledger.append("contact", customer, {"channel": "web", "topic": "t3"}, occurred_at="2024-01-01", event_id=f"{customer}-3")
+    execute(ledger, update(checkpoints_table).where(checkpoints_table.c.position == 9).values(root="0" * 64))
+    assert (failure(ledger).position, failure(ledger).problem) == (
+        9,
+        "digest mismatch: the log up to here differs from a checkpoint or digest",
+    )
+    table = ledger.store.events_table
+    for position, topic, first_failure in ((11, b'"t3"', 9), (7, b'"t2"', 7)):
+        state = bytes(raw(ledger, position).state).replace(topic, b'"t8"')
+        execute(ledger, update(table).where(table.c.id == position).values(state=state))
+        assert failure(ledger).position == first_failure
 
 
 def test_later_events_only_extend_a_digest(ledger: Ledger, db_url, tmp_path):

@@ -61,7 +61,7 @@ def _run(context: RunContext, count: int, batch_size: int) -> Measurement:
                 _begin(store, cursor)
                 _write(sql, cursor, batch)
                 if store.is_postgres:
-                    cursor.execute(f"NOTIFY {store.recorder.channel_name}")  # type: ignore[attr-defined]
+                    cursor.execute(sql.postgres_notify)
                 connection.commit()
             seconds = time.perf_counter() - started
         finally:

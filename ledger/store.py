@@ -120,7 +120,7 @@ class EventStore:
             raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {_first_line(error)}") from None
         self.events_table: Table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         self.mapper = LedgerMapper()
-        self.write_sql = WriteStatements(self.events_table, self.is_postgres)
+        self.write_sql = WriteStatements(self.events_table, self.is_postgres, self.recorder.channel_name)  # type: ignore[attr-defined]
         self.driver_errors = (OperationalError, self.engine.dialect.loaded_dbapi.OperationalError)
 
     def ensure_tables(self, tables: list[Table]) -> None:
@@ -174,7 +174,7 @@ class EventStore:
                 transaction = WriteTransaction(self, connection)
                 yield transaction
                 if self.is_postgres and transaction.recorded:
-                    connection.execute(text(f"NOTIFY {self.recorder.channel_name}"))  # type: ignore[attr-defined]
+                    connection.execute(text(self.write_sql.postgres_notify))
         except self.driver_errors as error:
             raise DatabaseUnavailableError(f"database write failed: {_first_line(error)}") from None
         finally:

@@ -23,13 +23,14 @@ class WriteStatements:
     SQLite (SQLAlchemy's rendering); the events table's own column holds 16 bytes on SQLite.
     """
 
-    def __init__(self, events: Table, is_postgres: bool):
+    def __init__(self, events: Table, is_postgres: bool, channel: str):
         mark = self.mark = "%s" if is_postgres else "?"
         # PostgreSQL's opening statements. The lock serialises writers, as the library does, so that
         # positions grow in commit order. Every read of a write transaction is a key lookup, but during
         # a bulk import the planner's statistics lag behind the tables and it picks sequential scans
         # (measured: the event-id lookup went from 2 ms to 70 ms at 60k events).
         self.postgres_begin = (f"LOCK TABLE {events.name} IN EXCLUSIVE MODE", "SET LOCAL enable_seqscan = off")
+        self.postgres_notify = f"NOTIFY {channel}"  # wakes subscriptions (the library's ApplicationRecorder.subscribe)
         self.side_uuid: Callable[[UUID], Any] = (lambda u: u) if is_postgres else (lambda u: u.hex)
         self.from_side_uuid: Callable[[Any], UUID] = (lambda v: v) if is_postgres else UUID
         self.max_position = f"SELECT COALESCE(MAX(id), 0) FROM {events.name}"

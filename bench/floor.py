@@ -34,8 +34,6 @@ class _Append:
     event: tuple[Any, ...]
     event_id: str
     stream: Any  # the side tables' form
-    customer: str
-    version: int
     order: tuple[str, str] | None  # ("purchase" | "refund", order_id)
     complaint: tuple[str, str] | None  # ("complaint_filed" | other, complaint_id)
 
@@ -87,8 +85,6 @@ def _prepared(context: RunContext, count: int) -> Iterator[tuple[EventStore, lis
                         event=(row[0], store.driver_uuid(stream), row[2], row[3], row[4]),
                         event_id=event["event_id"],
                         stream=side(stream),
-                        customer=event["customer"],
-                        version=row[2],
                         order=(kind, data["order_id"]) if kind in ("purchase", "refund") else None,
                         complaint=(kind, data["complaint_id"]) if kind.startswith("complaint_") else None,
                     )
@@ -110,7 +106,7 @@ def _write(sql: WriteStatements, cursor: Any, batch: list[_Append]) -> None:
     """The statements of one transaction, as WriteTransaction orders them."""
     for lookup, keys in (
         (sql.existing_event_ids, [a.event_id for a in batch]),
-        (sql.stream_heads, list({a.stream: None for a in batch})),
+        (sql.stream_heads, list({a.event[1]: None for a in batch})),
     ):
         for chunk in batched(keys, 500):
             cursor.execute(lookup(len(chunk)), chunk)
@@ -127,15 +123,6 @@ def _write(sql: WriteStatements, cursor: Any, batch: list[_Append]) -> None:
     cursor.fetchall()
     cursor.executemany(sql.insert_event, [a.event for a in batch])
     cursor.executemany(sql.insert_event_id, [(a.event_id, a.event[0], False, None) for a in batch])
-    first_version: dict[Any, int] = {}
-    heads: dict[Any, _Append] = {}  # the last of each stream's events sets its head
-    for a in batch:
-        first_version.setdefault(a.stream, a.version)
-        heads[a.stream] = a
-    new = [a for a in heads.values() if first_version[a.stream] == 1]
-    cursor.executemany(sql.insert_stream, [(a.stream, a.customer, a.version, "0" * 64) for a in new])
-    old = [a for a in heads.values() if first_version[a.stream] > 1]
-    cursor.executemany(sql.update_stream, [(a.version, "0" * 64, a.stream) for a in old])
     created, updated = _created_and_updated([(a.stream, a.order) for a in batch if a.order], "purchase")
     cursor.executemany(sql.insert_order, [(s, k, "EUR", 100, 0) for s, k in created])
     cursor.executemany(sql.update_order, [(100, 10, s, k) for s, k in updated])

@@ -123,6 +123,13 @@ def seal(position: int, stream: str, version: int, state: dict[str, Any]) -> tup
     return b'%s,"hash":"%s"}' % (unsealed, digest.encode()), digest
 
 
+def stored_hash(state: bytes) -> str:
+    """Return the hash of a stored state: its last 64 digits when sealed (format 2), else its ``hash`` key."""
+    if state.endswith(b'"}') and state[-SEAL_LENGTH:].startswith(b',"hash":"'):
+        return state[-66:-2].decode()
+    return str(orjson.loads(state)["hash"])
+
+
 def format_1_hash(content: dict[str, Any], position: int, stream: str, version: int) -> str:
     """Hash an event stored before hash format 2 (a state stripped of its hash); completes content in place.
 

@@ -80,6 +80,10 @@ class StreamState:
     complaints: dict[str, ComplaintStatus] = field(default_factory=dict)
     new_complaints: set[str] = field(default_factory=set)
     targets: dict[str, Target] = field(default_factory=dict)
+    stream_text: str = field(init=False)  # the stream id as hashed: formatted once, not per event
+
+    def __post_init__(self) -> None:
+        self.stream_text = str(self.stream_id)
 
     @property
     def is_new(self) -> bool:

@@ -7,11 +7,10 @@ from sqlalchemy import select, update
 
 from ledger.api import Ledger
 from ledger.recorded import GENESIS_HASH, format_1_hash, stream_id_for
-from ledger.store import streams_table
 
 
 def rewrite_in_format_1(ledger: Ledger) -> None:
-    """Re-hash every stored event as the ledger did before hash format 2, chains and stream heads included."""
+    """Re-hash every stored event as the ledger did before hash format 2, chains included."""
     table = ledger.store.events_table
     with ledger.store.engine.connect() as connection:
         rows = connection.execute(select(table).order_by(table.c.id)).all()
@@ -24,8 +23,6 @@ def rewrite_in_format_1(ledger: Ledger) -> None:
         stored = dict(state)
         stored["hash"] = last[customer] = format_1_hash(state, row.id, str(stream_id_for(customer)), row.originator_version)
         _execute(ledger, update(table).where(table.c.id == row.id).values(state=orjson.dumps(stored)))
-    for customer, last_hash in last.items():
-        _execute(ledger, update(streams_table).where(streams_table.c.customer == customer).values(last_hash=last_hash))
 
 
 def _execute(ledger: Ledger, statement) -> None:

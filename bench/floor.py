@@ -53,14 +53,12 @@ def _run(context: RunContext, count: int, batch_size: int) -> Measurement:
     with _prepared(context, count) as (store, appends):
         sql, connection = store.write_sql, store.engine.raw_connection()
         try:
-            cursor = connection.cursor()
             started = time.perf_counter()
             for batch in batched(appends, batch_size):
-                _begin(store, cursor)
-                _write(sql, cursor, batch)
-                if store.is_postgres:
-                    cursor.execute(sql.postgres_notify)
-                connection.commit()
+                with store.driver_transaction(connection) as cursor:
+                    _write(sql, cursor, batch)
+                    if store.is_postgres:
+                        cursor.execute(sql.postgres_notify)
             seconds = time.perf_counter() - started
         finally:
             connection.close()
@@ -94,33 +92,25 @@ def _prepared(context: RunContext, count: int) -> Iterator[tuple[EventStore, lis
             store.close()
 
 
-def _begin(store: EventStore, cursor: Any) -> None:
-    if store.is_postgres:
-        for statement in store.write_sql.postgres_begin:
-            cursor.execute(statement)
-    else:
-        cursor.execute("BEGIN IMMEDIATE")
-
-
 def _write(sql: WriteStatements, cursor: Any, batch: list[_Append]) -> None:
-    """The statements of one transaction, as WriteTransaction orders them."""
+    """The statements of one transaction, as WriteTransaction orders them: every lookup queued before any is read."""
+    queued = []
     for lookup, keys in (
         (sql.existing_event_ids, [a.event_id for a in batch]),
         (sql.stream_heads, list({a.event[1]: None for a in batch})),
     ):
         for chunk in batched(keys, 500):
-            cursor.execute(lookup(len(chunk)), chunk)
-            cursor.fetchall()
+            queued.append(_query(cursor, lookup(len(chunk)), chunk))
     for table, key, columns, wanted in (
         ("ledger_orders", "order_id", ("currency", "paid_minor", "refunded_minor"), [a.order for a in batch]),
         ("ledger_complaints", "complaint_id", ("status",), [a.complaint for a in batch]),
     ):
         keys = list({k[1] for k in wanted if k})
         for chunk in batched(keys, 500):
-            cursor.execute(sql.rows_by_key(table, key, columns, len(chunk)), chunk)
-            cursor.fetchall()
-    cursor.execute(sql.max_position)
-    cursor.fetchall()
+            queued.append(_query(cursor, sql.rows_by_key(table, key, columns, len(chunk)), chunk))
+    queued.append(_query(cursor, sql.max_position, ()))
+    for lookup_cursor in queued:
+        lookup_cursor.fetchall()
     cursor.executemany(sql.insert_event, [a.event for a in batch])
     cursor.executemany(sql.insert_event_id, [(a.event_id, a.event[0], False, None) for a in batch])
     created, updated = _created_and_updated([(a.stream, a.order) for a in batch if a.order], "purchase")
@@ -129,6 +119,12 @@ def _write(sql: WriteStatements, cursor: Any, batch: list[_Append]) -> None:
     created, updated = _created_and_updated([(a.stream, a.complaint) for a in batch if a.complaint], "complaint_filed")
     cursor.executemany(sql.insert_complaint, [(s, k, "open") for s, k in created])
     cursor.executemany(sql.update_complaint, [("resolved", s, k) for s, k in updated])
+
+
+def _query(cursor: Any, sql: str, parameters: Any) -> Any:
+    lookup_cursor = cursor.connection.cursor()
+    lookup_cursor.execute(sql, parameters)
+    return lookup_cursor
 
 
 def _created_and_updated(keyed: list[tuple[Any, tuple[str, str]]], creating: str) -> tuple[set[Any], set[Any]]:

@@ -51,8 +51,7 @@ def append_batch(transaction: WriteTransaction, events: list[NewEvent], *, stric
     BatchRejectedError so that the caller's transaction stores nothing.
     """
     result = AppendResult()
-    taken = transaction.existing_event_ids(e.event_id for e in events)
-    transaction.load(event for event in events if event.event_id not in taken)
+    taken = transaction.prepare(events)
     accepted: list[NewEvent] = []
     # Only batches with voids or corrections need earlier events of the batch as targets.
     keep_targets = any(isinstance(event.data, EventVoided | EventCorrected) for event in events)

@@ -31,8 +31,6 @@ class WriteStatements:
         # a bulk import the planner's statistics lag behind the tables and it picks sequential scans
         # (measured: the event-id lookup went from 2 ms to 70 ms at 60k events).
         self.postgres_begin = (f"LOCK TABLE {events.name} IN EXCLUSIVE MODE", "SET LOCAL enable_seqscan = off")
-        # SQLite: the write lock up front, so that a writer waits for another instead of failing on its first write.
-        self.begin = self.postgres_begin if is_postgres else ("BEGIN IMMEDIATE",)
         self.postgres_notify = f"NOTIFY {channel}"  # wakes subscriptions (the library's ApplicationRecorder.subscribe)
         self.side_uuid: Callable[[UUID], Any] = (lambda u: u) if is_postgres else (lambda u: u.hex)
         self.max_position = f"SELECT COALESCE(MAX(id), 0) FROM {events.name}"

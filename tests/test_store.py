@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
+from commands.append import append_batch
 from ledger.api import Ledger
 from ledger.config import LedgerConfig
 from ledger.errors import InvalidEventError, RuleViolationError
@@ -300,3 +301,33 @@ def test_stored_hash_reads_sealed_and_format_1_states():
     sealed, digest = seal(7, str(stream_id_for("C-1")), 1, {"customer": "C-1", "prev_hash": GENESIS_HASH})
     assert stored_hash(sealed) == digest
     assert stored_hash(b'{"hash": "' + b"a" * 64 + b'", "customer": "C-1"}') == "a" * 64
+
+
+def test_a_write_that_raises_stores_nothing_and_the_next_one_works(ledger: Ledger):
+    ledger.append("contact", "C-1", {"channel": "web"})
+    event = ledger.parse({"type": "contact", "customer": "C-2", "data": {"channel": "web"}})
+    with pytest.raises(RuntimeError), ledger.store.write() as transaction:
+        append_batch(transaction, [event])  # its inserts sent or, on PostgreSQL, still queued
+        raise RuntimeError("after the inserts")
+    assert ledger.store.max_position() == 1
+    ledger.append("contact", "C-3", {"channel": "web"})
+    assert [e.customer for e in ledger.log()] == ["C-1", "C-3"]
+
+
+def test_a_failing_statement_rolls_back_and_leaves_the_pooled_connection_as_it_was(ledger: Ledger):
+    ledger.append("contact", "C-1", {"channel": "web"})
+    store = ledger.store
+    taken_position = (1, store.driver_uuid(stream_id_for("C-9")), 1, "topic", b"{}")
+    with pytest.raises(store.engine.dialect.loaded_dbapi.IntegrityError), store.write() as transaction:
+        append_batch(transaction, [ledger.parse({"type": "contact", "customer": "C-2", "data": {"channel": "web"}})])
+        transaction.cursor.execute(store.write_sql.insert_event, taken_position)
+    assert [e.customer for e in ledger.log()] == ["C-1"]
+    connection = store.engine.raw_connection()
+    try:
+        if store.is_postgres:  # pipeline mode and autocommit were the write's alone
+            assert connection.driver_connection.autocommit is False
+            assert connection.driver_connection.info.transaction_status.name == "IDLE"
+    finally:
+        connection.close()
+    ledger.append("contact", "C-3", {"channel": "web"})
+    assert [e.customer for e in ledger.log()] == ["C-1", "C-3"]

@@ -8,7 +8,7 @@ from commands.rules import check_event
 from ledger.errors import InvalidEventError, RuleViolationError
 from ledger.events import EventCorrected, EventVoided
 from ledger.recorded import NewEvent, RecordedEvent
-from ledger.store import WriteTransaction
+from ledger.write_transaction import WriteTransaction
 
 
 @dataclass(frozen=True, slots=True)

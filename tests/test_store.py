@@ -14,7 +14,7 @@ from ledger.api import Ledger
 from ledger.config import LedgerConfig
 from ledger.errors import InvalidEventError, RuleViolationError
 from ledger.recorded import GENESIS_HASH, SEAL_LENGTH, event_hash, seal, stored_hash, stream_id_for
-from ledger.store import event_ids_table
+from ledger.side_tables import event_ids_table
 
 ONE_OF_EACH = [
     (

@@ -1,0 +1,348 @@
+"""The write transaction of a batch: load what the rules need, then record the events, chaining their hashes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from ledger.events import (
+    ComplaintFiled,
+    ComplaintReopened,
+    ComplaintResolved,
+    ComplaintResponded,
+    EventCorrected,
+    EventVoided,
+    PurchaseRecorded,
+    RefundIssued,
+)
+from ledger.recorded import TOPIC_BY_TYPE, NewEvent, RecordedEvent, seal, stored_hash, stored_state, stream_id_for
+from ledger.side_tables import complaints_table, orders_table
+from ledger.stream import ComplaintStatus, OrderBalance, StreamState, Target
+from ledger.timeutil import format_utc
+from ledger.write_sql import WriteStatements
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
+    from ledger.store import EventStore
+
+# Keeps every IN (...) list well under SQLite's bound-parameter limit.
+IN_CHUNK = 500
+COMPLAINT_EVENTS = (ComplaintFiled, ComplaintResponded, ComplaintResolved, ComplaintReopened)
+
+
+def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class WriteTransaction:
+    """Loads the stream state a batch needs and records its events, inside one transaction."""
+
+    def __init__(self, store: EventStore, cursor: Any):
+        self.store = store
+        self.sql = store.write_sql
+        self.cursor = cursor  # the DB-API cursor of the transaction (see ledger.write_sql)
+        self.streams: dict[str, StreamState] = {}
+        self._looked_up_orders: set[tuple[str, str]] = set()
+        self._looked_up_complaints: set[tuple[str, str]] = set()
+        self.position: int | None = None  # the log's last position, once read: the write lock keeps it ours
+        self.recorded = 0
+
+    def prepare(self, events: list[NewEvent]) -> set[str]:
+        """Load what a batch's rules need (once per transaction) and return which of its event ids are stored.
+
+        The event ids, the stream heads, orders and complaints the events name and the log's
+        last position are all queried before any result is read: on PostgreSQL that is one
+        round trip. Voids and corrections then load their targets and the orders those name.
+        """
+        pending: list[tuple[Any, Callable[[list[Any]], None]]] = []
+        taken: set[str] = set()
+        for chunk in _chunks(list({e.event_id for e in events})):
+            pending.append((self._query(self.sql.existing_event_ids(len(chunk)), chunk), _adding_first_column_to(taken)))
+        self._queue_heads(pending, list({e.customer: None for e in events if e.customer not in self.streams}))
+        orders = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
+        self._queue_orders(pending, orders)
+        complaints = {(e.customer, e.data.complaint_id) for e in events if isinstance(e.data, COMPLAINT_EVENTS)}
+        self._queue_complaints(pending, complaints)
+        if self.position is None:
+            pending.append((self._query(self.sql.max_position, ()), self._set_position))
+        _fetch(pending)
+        targets = self._load_targets([e for e in events if e.event_id not in taken])
+        # Only a stream's own targets move its orders; a foreign target is refused by the rules.
+        target_orders = {(t.customer, t.data["order_id"]) for t in targets if "order_id" in t.data}
+        pending = []
+        self._queue_orders(pending, target_orders)
+        _fetch(pending)
+        return taken
+
+    def _query(self, sql: str, parameters: Any) -> Any:
+        """Run a statement on a cursor of its own and return the cursor, its rows not read yet."""
+        cursor = self.cursor.connection.cursor()
+        cursor.execute(sql, parameters)
+        return cursor
+
+    def _rows(self, sql: str, parameters: Any) -> list[Any]:
+        self.cursor.execute(sql, parameters)
+        return list(self.cursor.fetchall())
+
+    def _set_position(self, rows: list[Any]) -> None:
+        self.position = rows[0][0]
+
+    def _queue_heads(self, pending: list[tuple[Any, Callable[[list[Any]], None]]], customers: list[str]) -> None:
+        """Create the state of streams not loaded yet and queue the lookup of their heads."""
+        driver_uuid = self.store.driver_uuid
+        for customer in customers:
+            self.streams[customer] = StreamState(stream_id_for(customer), customer)
+        for chunk in _chunks(customers):
+            # Keyed by the driver's form of the id, so that no UUID is built from what comes back.
+            state_of = {driver_uuid(self.streams[c].stream_id): self.streams[c] for c in chunk}
+
+            def set_heads(rows: list[Any], state_of: dict[Any, StreamState] = state_of) -> None:
+                for stored_id, version, stored in rows:
+                    state = state_of[stored_id]
+                    state.version, state.last_hash = version, stored_hash(bytes(stored))
+
+            pending.append((self._query(self.sql.stream_heads(len(chunk)), list(state_of)), set_heads))
+
+    def _queue_orders(self, pending: list[tuple[Any, Callable[[list[Any]], None]]], keys: set[tuple[str, str]]) -> None:
+        keys -= self._looked_up_orders
+        self._looked_up_orders |= keys
+
+        def set_order(state: StreamState, order_id: str, values: tuple[Any, ...]) -> None:
+            state.orders[order_id] = OrderBalance(*values)
+
+        self._queue_by_key(pending, orders_table, "order_id", ("currency", "paid_minor", "refunded_minor"), keys, set_order)
+
+    def _queue_complaints(self, pending: list[tuple[Any, Callable[[list[Any]], None]]], keys: set[tuple[str, str]]) -> None:
+        keys -= self._looked_up_complaints
+        self._looked_up_complaints |= keys
+
+        def set_complaint(state: StreamState, complaint_id: str, values: tuple[Any, ...]) -> None:
+            state.complaints[complaint_id] = ComplaintStatus(values[0])
+
+        self._queue_by_key(pending, complaints_table, "complaint_id", ("status",), keys, set_complaint)
+
+    def _queue_by_key(
+        self,
+        pending: list[tuple[Any, Callable[[list[Any]], None]]],
+        table: Table,
+        key: str,
+        columns: tuple[str, ...],
+        keys: set[tuple[str, str]],
+        apply: Callable[[StreamState, str, tuple[Any, ...]], None],
+    ) -> None:
+        """Queue the lookup of these (customer, key) pairs' rows by key (the index's first column)."""
+        for chunk in _chunks(sorted(keys)):
+            wanted = list({key for _, key in chunk})
+            by_stream = {self.sql.side_uuid(self.streams[c].stream_id): self.streams[c] for c, _ in chunk}
+
+            def apply_rows(rows: list[Any], by_stream: dict[Any, StreamState] = by_stream) -> None:
+                for stream_id, key, *values in rows:
+                    state = by_stream.get(stream_id)
+                    if state is not None and (state.customer, key) in keys:
+                        apply(state, key, tuple(values))
+
+            pending.append((self._query(self.sql.rows_by_key(table.name, key, columns, len(wanted)), wanted), apply_rows))
+
+    def _load_targets(self, events: list[NewEvent]) -> list[Target]:
+        """Load the events that voids and corrections refer to, with their data as corrected so far; return the stream's own."""
+        wanted = {e.data.target_event_id: e.customer for e in events if isinstance(e.data, EventVoided | EventCorrected)}
+        wanted = {k: c for k, c in wanted.items() if k not in self.streams[c].targets}
+        if not wanted:
+            return []
+        found: dict[str, tuple[Any, ...]] = {}  # by event_id: a row can match two chunks
+        for chunk in _chunks(list(wanted)):
+            found.update((row[0], row) for row in self._rows(self.sql.targets_and_corrections(len(chunk)), chunk + chunk))
+        index = sorted(found.values(), key=lambda row: row[1])  # log order: later corrections win
+        states = self._states_at([position for _, position, _, _ in index])
+        for event_id, position, voided, target_event_id in index:
+            state = states[position]
+            if event_id in wanted:
+                target = Target(event_id, position, state["customer"], state["type"], dict(state["data"]), bool(voided))
+                self.streams[wanted[event_id]].targets[event_id] = target
+            elif state["type"] == EventCorrected.wire_name:
+                target = self.streams[wanted[target_event_id]].targets[target_event_id]
+                target.data.update(state["data"]["changes"])
+        loaded = (self.streams[customer].targets.get(event_id) for event_id, customer in wanted.items())
+        return [t for t in loaded if t is not None and t.customer == wanted[t.event_id]]
+
+    def _states_at(self, positions: list[int]) -> dict[int, dict[str, Any]]:
+        decode = self.store.mapper.transcoder.decode
+        states: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(positions):
+            rows = self._rows(self.sql.states_at(len(chunk)), chunk)
+            states.update((position, decode(bytes(state))) for position, state in rows)
+        return states
+
+    def remember(self, event: NewEvent) -> None:
+        """Make an event accepted earlier in this transaction a possible target of a later void or correction."""
+        targets = self.streams[event.customer].targets
+        if event.event_id in targets:
+            return
+        data = event.data.model_dump(mode="json", exclude_none=True)
+        targets[event.event_id] = Target(event.event_id, 0, event.customer, event.data.wire_name, data)
+
+    def record(self, events: list[NewEvent]) -> list[RecordedEvent]:
+        """Store events whose rules passed (their state already applied), chaining their hashes."""
+        if not events:
+            return []
+        store = self.store
+        if self.position is None:
+            self.position = self._rows(self.sql.max_position, ())[0][0]
+        position = self.position
+        recorded_at = datetime.now(UTC)
+        recorded_text = format_utc(recorded_at)
+        event_rows: list[tuple[Any, ...]] = []
+        recorded: list[RecordedEvent] = []
+        for event in events:
+            state = self.streams[event.customer]
+            position += 1
+            state.version += 1
+            stored = stored_state(
+                event_id=event.event_id,
+                customer=event.customer,
+                occurred_at=event.occurred_at,
+                recorded_at=recorded_text,
+                source=event.source,
+                actor=event.actor,
+                correlation_id=event.correlation_id,
+                data=event.data,
+                prev_hash=state.last_hash,
+            )
+            encoded, digest = seal(position, state.stream_text, state.version, stored)
+            event_rows.append(
+                (position, store.driver_uuid(state.stream_id), state.version, TOPIC_BY_TYPE[event.data.wire_name], encoded)
+            )
+            recorded.append(
+                RecordedEvent(
+                    position=position,
+                    stream_id=state.stream_id,
+                    version=state.version,
+                    event_id=event.event_id,
+                    customer=event.customer,
+                    occurred_at=event.occurred_at,
+                    recorded_at=recorded_at,
+                    source=event.source,
+                    actor=event.actor,
+                    correlation_id=event.correlation_id,
+                    data=event.data,
+                    prev_hash=state.last_hash,
+                    hash=digest,
+                )
+            )
+            state.last_hash = digest
+        cursor, sql = self.cursor, self.sql
+        cursor.executemany(sql.insert_event, event_rows)
+        cursor.executemany(sql.insert_event_id, [(r.event_id, r.position, False, _target_of(r.data)) for r in recorded])
+        voided = [(r.data.target_event_id,) for r in recorded if isinstance(r.data, EventVoided)]
+        if voided:
+            cursor.executemany(sql.mark_voided, voided)
+        self._save_orders(events)
+        self._save_complaints(events)
+        self.recorded += len(recorded)
+        self.position = position
+        return recorded
+
+    def _save_orders(self, events: list[NewEvent]) -> None:
+        keys = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
+        for e in events:  # voids and corrections of purchases and refunds move their order's totals
+            if isinstance(e.data, EventVoided | EventCorrected):
+                order_id = self.streams[e.customer].targets[e.data.target_event_id].data.get("order_id")
+                if order_id is not None:
+                    keys.add((e.customer, order_id))
+        new: list[tuple[Any, ...]] = []
+        old: list[tuple[Any, ...]] = []
+        for customer, order_id in keys:
+            state = self.streams[customer]
+            order = state.orders[order_id]
+            stream_id = self.sql.side_uuid(state.stream_id)
+            if order.is_new:
+                new.append((stream_id, order_id, order.currency, order.paid_minor, order.refunded_minor))
+                order.is_new = False
+            else:
+                old.append((order.paid_minor, order.refunded_minor, stream_id, order_id))
+        if new:
+            self.cursor.executemany(self.sql.insert_order, new)
+        if old:
+            self.cursor.executemany(self.sql.update_order, old)
+
+    def _save_complaints(self, events: list[NewEvent]) -> None:
+        keys = {
+            (e.customer, e.data.complaint_id)
+            for e in events
+            if isinstance(e.data, ComplaintFiled | ComplaintResolved | ComplaintReopened)
+        }
+        new: list[tuple[Any, ...]] = []
+        old: list[tuple[Any, ...]] = []
+        for customer, complaint_id in keys:
+            state = self.streams[customer]
+            status, stream_id = state.complaints[complaint_id].value, self.sql.side_uuid(state.stream_id)
+            if complaint_id in state.new_complaints:
+                new.append((stream_id, complaint_id, status))
+                state.new_complaints.discard(complaint_id)
+            else:
+                old.append((status, stream_id, complaint_id))
+        if new:
+            self.cursor.executemany(self.sql.insert_complaint, new)
+        if old:
+            self.cursor.executemany(self.sql.update_complaint, old)
+
+
+@contextmanager
+def sqlite_transaction(connection: Any) -> Iterator[Any]:
+    """BEGIN IMMEDIATE: the write lock up front, so that a writer waits for another instead of failing on its first write."""
+    cursor = connection.cursor()
+    cursor.execute("BEGIN IMMEDIATE")
+    try:
+        yield cursor
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()
+
+
+@contextmanager
+def postgres_transaction(connection: Any, sql: WriteStatements) -> Iterator[Any]:
+    """A transaction in psycopg's pipeline mode: statements are queued until a result is needed.
+
+    Each statement is otherwise a round trip to the server (about 100 µs on loopback here,
+    and the server shares the cores). BEGIN and COMMIT are queued as statements, in autocommit
+    mode, because psycopg waits for the server after its own BEGIN: the opening statements
+    then share one round trip with a batch's lookups, and the writes, NOTIFY and COMMIT another.
+    """
+    driver = connection.driver_connection
+    driver.autocommit = True
+    try:
+        with driver.pipeline():
+            cursor = connection.cursor()
+            for statement in ("BEGIN", *sql.postgres_begin):
+                cursor.execute(statement)
+            yield cursor  # on an error, leaving the pipeline sends what is queued; the ROLLBACK below ends it
+            cursor.execute("COMMIT")
+    finally:
+        try:
+            if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                driver.execute("ROLLBACK")
+        finally:
+            driver.autocommit = False
+
+
+def _adding_first_column_to(found: set[Any]) -> Callable[[list[Any]], None]:
+    return lambda rows: found.update(row[0] for row in rows)
+
+
+def _fetch(pending: list[tuple[Any, Callable[[list[Any]], None]]]) -> None:
+    """Read each queued query's rows, in the order queued, and hand them to its function."""
+    for cursor, apply in pending:
+        apply(cursor.fetchall())
+        cursor.close()
+
+
+def _target_of(data: Any) -> str | None:
+    """Return the event a void or correction refers to (an isinstance test: a missing attribute costs pydantic 2 µs)."""
+    return data.target_event_id if isinstance(data, EventVoided | EventCorrected) else None

@@ -7,8 +7,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import psycopg
-
 from ledger.events import (
     ComplaintFiled,
     ComplaintReopened,
@@ -315,6 +313,8 @@ def postgres_transaction(connection: Any, sql: WriteStatements) -> Iterator[Any]
     mode, because psycopg waits for the server after its own BEGIN: the opening statements
     then share one round trip with a batch's lookups, and the writes, NOTIFY and COMMIT another.
     """
+    from psycopg.pq import TransactionStatus  # here: SQLite users need not load psycopg (0.1 s)
+
     driver = connection.driver_connection
     driver.autocommit = True
     try:
@@ -326,7 +326,7 @@ def postgres_transaction(connection: Any, sql: WriteStatements) -> Iterator[Any]
             cursor.execute("COMMIT")
     finally:
         try:
-            if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            if driver.info.transaction_status != TransactionStatus.IDLE:
                 driver.execute("ROLLBACK")
         finally:
             driver.autocommit = False

@@ -11,6 +11,7 @@ lookup of that index does not give.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -87,6 +88,12 @@ class EventStore:
                 yield connection
         finally:
             connection.close()
+
+    def shareable(self) -> bool:
+        """Whether a second process would help: another core, and a database it can open (not in-memory SQLite)."""
+        database = self.engine.url.database
+        in_memory = not self.is_postgres and (database in (None, "", ":memory:") or "mode=memory" in str(self.engine.url))
+        return (os.cpu_count() or 1) > 1 and not in_memory
 
     def driver_uuid(self, stream_id: UUID) -> Any:
         """Return a stream id as the events table's column expects it from the driver (16 bytes on SQLite)."""

@@ -21,11 +21,17 @@ from projections.registry import Projection, tables_for
 from projections.runner import BATCH, Target, apply_batch, progress_bar, write_rows, write_transaction
 from projections.source import scan_streams
 from projections.state import ProjectionState
+from projections.upper_half import MIDDLE_STREAM, upper_half
 
 # Any key shared by the processes that rebuild (distinct from the schema lock's).
 REBUILD_LOCK = 0x6C65646765720002
 # Rows buffered before a bulk insert: one transaction per flush keeps SQLite's write lock short.
 FLUSH_ROWS = 20_000
+# From this many events a second process fills the upper half of the streams (``projections.upper_half``):
+# it starts in milliseconds, and at this size both halves run under a second.
+TWO_PROCESSES_FROM = 50_000
+# Events between two updates of the progress bar from both processes.
+PROGRESS_EVERY = 5_000
 
 
 def rebuild(
@@ -118,17 +124,37 @@ def _start(connection: Connection, state: ProjectionState, projection: Projectio
 
 
 def _fill(store: EventStore, targets: list[Target], head: int, bar: Any) -> int:
+    """Fill the new tables with the rows of every stream up to head; from TWO_PROCESSES_FROM events, in two processes."""
+    if head < TWO_PROCESSES_FROM or not store.shareable():
+        return _fill_streams(store, targets, head, bar.update, None, None)
+    with upper_half(store, targets, head, _fill_streams) as upper:
+        unreported = 0
+
+        def progress(events: int) -> None:
+            nonlocal unreported
+            unreported += events
+            if unreported >= PROGRESS_EVERY:
+                bar.update(unreported + upper.progress_so_far())
+                unreported = 0
+
+        scanned = _fill_streams(store, targets, head, progress, None, store.driver_uuid(MIDDLE_STREAM))
+        bar.update(unreported)
+        return scanned + upper.wait(bar.update)
+
+
+def _fill_streams(store: EventStore, targets: list[Target], head: int, progress: Any, low: Any, high: Any) -> int:
+    """Fill the rows of the streams with low <= id < high (None: no bound), flushing as they grow."""
     buffers: list[dict[str, list[dict[str, Any]]]] = [{} for _ in targets]
     buffered = scanned = 0
     with store.engine.connect() as reader:
-        for customer, facts in scan_streams(store, reader, head):
+        for customer, facts in scan_streams(store, reader, head, low=low, high=high):
             view = effective(facts)
             for target, buffer in zip(targets, buffers, strict=True):
                 for key, found in target.projection.rows(customer, view).items():
                     buffer.setdefault(key, []).extend(found)
                     buffered += len(found)
             scanned += len(facts)
-            bar.update(len(facts))
+            progress(len(facts))
             if buffered >= FLUSH_ROWS:
                 _flush(store, targets, buffers)
                 buffered = 0

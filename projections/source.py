@@ -53,19 +53,29 @@ def read_streams(store: EventStore, connection: Connection, stream_ids: list[Any
     return streams
 
 
-def scan_streams(store: EventStore, connection: Connection, upto: int) -> Iterator[tuple[str, list[Fact]]]:
-    """Yield every stream's customer and facts up to a position, one stream at a time, in constant memory."""
+def scan_streams(
+    store: EventStore, connection: Connection, upto: int, *, low: Any = None, high: Any = None
+) -> Iterator[tuple[str, list[Fact]]]:
+    """Yield every stream's customer and facts up to a position, one stream at a time, in constant memory.
+
+    With low and high (stream ids in the driver's form), only the streams with low <= id < high.
+    """
     table, mark = store.events_table.name, _mark(store)
     columns = f"SELECT originator_id, id, state FROM {table}"
+    below = "" if high is None else f" AND originator_id < {mark}"
     order = f"ORDER BY originator_id, originator_version LIMIT {SCAN_PAGE}"
-    first = f"{columns} WHERE id <= {mark} {order}"
-    after = f"{columns} WHERE originator_id > {mark} AND id <= {mark} {order}"
+    first = f"{columns} WHERE id <= {mark}{'' if low is None else f' AND originator_id >= {mark}'}{below} {order}"
+    after = f"{columns} WHERE originator_id > {mark} AND id <= {mark}{below} {order}"
     one = f"{columns} WHERE originator_id = {mark} AND id <= {mark} ORDER BY originator_version"
+    bound = () if high is None else (high,)
     # The DB-API cursor directly: SQLAlchemy's result wrapper took a fifth of a rebuild's time.
     cursor = connection.connection.cursor()
     last: Any = None
     while True:
-        cursor.execute(first if last is None else after, (upto,) if last is None else (last, upto))
+        if last is None:
+            cursor.execute(first, (upto, *(() if low is None else (low,)), *bound))
+        else:
+            cursor.execute(after, (last, upto, *bound))
         rows = cursor.fetchall()
         if not rows:
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from unittest import mock
 
 import hypothesis
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +14,7 @@ from ledger.api import Ledger
 from ledger.config import LedgerConfig
 from ledger.errors import LedgerError
 from projections import operations as ops
+from projections import rebuild as rebuild_module
 from projections.state import ProjectionState
 from tests.projection_batches import build_incrementally, rows_of
 
@@ -115,3 +117,8 @@ def test_rebuilt_equals_incremental_for_any_history_and_batches(tmp_path, events
         rebuilt = rows_of(ledger, lambda name: meta[name].generation)
         build_incrementally(ledger, 99, sizes)
         assert rows_of(ledger, lambda name: 99) == rebuilt
+        with mock.patch.object(rebuild_module, "TWO_PROCESSES_FROM", 1):  # streams A and C in the upper half, B below
+            ops.rebuild(ledger, progress=False)
+        with ledger.store.engine.connect() as connection:
+            meta = ProjectionState(ledger.store).read(connection)
+        assert rows_of(ledger, lambda name: meta[name].generation) == rebuilt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -116,6 +117,50 @@ def test_a_crashed_rebuild_leaves_the_old_tables_serving_and_the_next_one_restar
     assert names == ["lp_complaints_g3_complaints", "lp_profiles_g3_customers", "lp_satisfaction_g3_answers"]
     assert [s.state for s in ops.status(ledger)] == ["current"] * 3
     assert profile(ledger, "C-1")["spend"] == {"EUR": "135.00"}
+
+
+def _rows_after_rebuild(ledger) -> dict:
+    ops.rebuild(ledger, progress=False)
+    with ledger.store.engine.connect() as connection:
+        meta = ProjectionState(ledger.store).read(connection)
+    return rows_of(ledger, lambda name: meta[name].generation)
+
+
+def test_a_rebuild_in_two_processes_builds_the_same_rows(ledger, monkeypatch):
+    _seed(ledger)
+    for customer in "ABCDEFG":  # stream ids on both sides of the middle
+        ledger.append("purchase", customer, {"order_id": "O", "amount": "7.00"}, occurred_at="2024-05-01")
+        ledger.append("survey_answered", customer, {"survey_id": "s", "kind": "nps", "score": 9}, occurred_at="2024-05-02")
+    in_one = _rows_after_rebuild(ledger)
+    monkeypatch.setattr(rebuild_module, "TWO_PROCESSES_FROM", 1)
+    in_two = _rows_after_rebuild(ledger)
+    assert in_two == in_one
+    assert len(in_two["profiles.customers"]) == 9
+
+
+@pytest.mark.parametrize("failure", ["raises", "dies"])
+def test_a_failing_second_process_fails_the_rebuild_and_the_old_tables_serve(ledger, monkeypatch, failure):
+    _seed(ledger)
+    ops.rebuild(ledger, progress=False)
+    parent = os.getpid()
+    flush = rebuild_module._flush
+
+    def flush_in_parent_only(*args, **kwargs):
+        if os.getpid() != parent:  # the forked second process
+            if failure == "dies":
+                os._exit(9)
+            raise RuntimeError("disk full")
+        flush(*args, **kwargs)
+
+    monkeypatch.setattr(rebuild_module, "TWO_PROCESSES_FROM", 1)
+    monkeypatch.setattr(rebuild_module, "_flush", flush_in_parent_only)
+    expected = "exit code 9" if failure == "dies" else "disk full"
+    with pytest.raises(RuntimeError, match=expected):
+        ops.rebuild(ledger, progress=False)
+    assert profile(ledger, "C-1")["purchases"] == 2  # generation 1 serves
+    monkeypatch.setattr(rebuild_module, "_flush", flush)
+    ops.rebuild(ledger, progress=False)
+    assert [s.state for s in ops.status(ledger)] == ["current"] * 3
 
 
 def test_follow_sees_a_new_event_within_a_second(ledger):

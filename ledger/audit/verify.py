@@ -6,7 +6,6 @@ import gc
 import hashlib
 import math
 import multiprocessing
-import os
 import queue
 import time
 from collections.abc import Iterator
@@ -86,7 +85,7 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
         expected_roots[digest.position] = digest.root
     expected_at = {position: root.encode() for position, root in expected_roots.items()}
     last = store.max_position()
-    middle = int(last * FIRST_HALF) if last >= TWO_PROCESSES_FROM and _shareable(store) else last
+    middle = int(last * FIRST_HALF) if last >= TWO_PROCESSES_FROM and store.shareable() else last
     walk = StreamWalk(store)
     root = GENESIS_ROOT.encode()
     streams = 0
@@ -135,13 +134,6 @@ def _no_collections() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _shareable(store: EventStore) -> bool:
-    """Whether a second process would help: another core, and a database it can open (not in-memory SQLite)."""
-    database = store.engine.url.database
-    in_memory = not store.is_postgres and (database in (None, "", ":memory:") or "mode=memory" in str(store.engine.url))
-    return (os.cpu_count() or 1) > 1 and not in_memory
 
 
 @dataclass(frozen=True, slots=True)

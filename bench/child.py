@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench.context import RunContext
-from bench.measure import Measurement, peak_memory_mib
+from bench.measure import Measurement, TreeMemory, largest_process_peak_mib
 from bench.registry import by_name
 
 
@@ -31,13 +31,15 @@ def main(argv: list[str]) -> None:
     name, context_file, result_file = argv
     context = RunContext.from_json(Path(context_file).read_text())
     try:
-        measurement = resolve(by_name(name).function)(context)
+        with TreeMemory() as memory:
+            measurement = resolve(by_name(name).function)(context)
     except Exception as error:
         traceback.print_exc()
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
         Path(result_file).write_text(json.dumps({"error": f"{type(error).__name__}: {message}"}))
         sys.exit(1)
-    result = {**asdict(measurement), "peak_memory_mib": peak_memory_mib()}
+    # The run's processes together (sampled), never less than its largest process's own peak.
+    result = {**asdict(measurement), "peak_memory_mib": max(memory.peak_mib, largest_process_peak_mib())}
     Path(result_file).write_text(json.dumps(result))
 
 

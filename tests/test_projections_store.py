@@ -13,6 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, select
 
+from ledger.api import Ledger
+from ledger.config import LedgerConfig
+from ledger.persistence import SQLITE_CACHE_KIB
 from projections import operations as ops
 from projections import rebuild as rebuild_module
 from projections import registry
@@ -222,3 +225,21 @@ def test_rebuilt_equals_incremental_in_any_split_of_batches(ledger, sizes):
         assert rows_of(ledger, lambda name: generation) == rebuilt
     finally:
         drop_generation(ledger, generation)
+
+
+def test_a_rebuild_scans_with_a_small_sqlite_cache_and_gives_the_connection_back_as_it_was(sqlite_url, monkeypatch):
+    with Ledger(sqlite_url, config=LedgerConfig()) as ledger:
+        _seed(ledger)
+        seen = []
+        scan = rebuild_module.scan_streams
+
+        def watched_scan(store, connection, *args, **kwargs):
+            driver = connection.connection.driver_connection
+            seen.append((driver, driver.execute("PRAGMA cache_size").fetchone()[0]))
+            yield from scan(store, connection, *args, **kwargs)
+
+        monkeypatch.setattr(rebuild_module, "scan_streams", watched_scan)
+        ops.rebuild(ledger, progress=False)
+        [(driver, during)] = seen
+        assert during == -rebuild_module.SCAN_CACHE_KIB
+        assert driver.execute("PRAGMA cache_size").fetchone()[0] == -SQLITE_CACHE_KIB

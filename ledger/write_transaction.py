@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # Keeps every IN (...) list well under SQLite's bound-parameter limit.
 IN_CHUNK = 500
 COMPLAINT_EVENTS = (ComplaintFiled, ComplaintResponded, ComplaintResolved, ComplaintReopened)
+# A query sent but not read yet, and the function its rows go to.
+Pending = tuple[Any, Callable[[list[Any]], None]]
 
 
 def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
@@ -58,7 +60,7 @@ class WriteTransaction:
         last position are all queried before any result is read: on PostgreSQL that is one
         round trip. Voids and corrections then load their targets and the orders those name.
         """
-        pending: list[tuple[Any, Callable[[list[Any]], None]]] = []
+        pending: list[Pending] = []
         taken: set[str] = set()
         for chunk in _chunks(list({e.event_id for e in events})):
             pending.append((self._query(self.sql.existing_event_ids(len(chunk)), chunk), _adding_first_column_to(taken)))
@@ -91,7 +93,7 @@ class WriteTransaction:
     def _set_position(self, rows: list[Any]) -> None:
         self.position = rows[0][0]
 
-    def _queue_heads(self, pending: list[tuple[Any, Callable[[list[Any]], None]]], customers: list[str]) -> None:
+    def _queue_heads(self, pending: list[Pending], customers: list[str]) -> None:
         """Create the state of streams not loaded yet and queue the lookup of their heads."""
         driver_uuid = self.store.driver_uuid
         for customer in customers:
@@ -107,27 +109,26 @@ class WriteTransaction:
 
             pending.append((self._query(self.sql.stream_heads(len(chunk)), list(state_of)), set_heads))
 
-    def _queue_orders(self, pending: list[tuple[Any, Callable[[list[Any]], None]]], keys: set[tuple[str, str]]) -> None:
-        keys -= self._looked_up_orders
-        self._looked_up_orders |= keys
-
+    def _queue_orders(self, pending: list[Pending], keys: set[tuple[str, str]]) -> None:
         def set_order(state: StreamState, order_id: str, values: tuple[Any, ...]) -> None:
             state.orders[order_id] = OrderBalance(*values)
 
-        self._queue_by_key(pending, orders_table, "order_id", ("currency", "paid_minor", "refunded_minor"), keys, set_order)
+        columns = ("currency", "paid_minor", "refunded_minor")
+        self._queue_by_key(pending, orders_table, "order_id", columns, keys - self._looked_up_orders, set_order)
+        self._looked_up_orders |= keys
 
-    def _queue_complaints(self, pending: list[tuple[Any, Callable[[list[Any]], None]]], keys: set[tuple[str, str]]) -> None:
-        keys -= self._looked_up_complaints
-        self._looked_up_complaints |= keys
-
+    def _queue_complaints(self, pending: list[Pending], keys: set[tuple[str, str]]) -> None:
         def set_complaint(state: StreamState, complaint_id: str, values: tuple[Any, ...]) -> None:
             state.complaints[complaint_id] = ComplaintStatus(values[0])
 
-        self._queue_by_key(pending, complaints_table, "complaint_id", ("status",), keys, set_complaint)
+        self._queue_by_key(
+            pending, complaints_table, "complaint_id", ("status",), keys - self._looked_up_complaints, set_complaint
+        )
+        self._looked_up_complaints |= keys
 
     def _queue_by_key(
         self,
-        pending: list[tuple[Any, Callable[[list[Any]], None]]],
+        pending: list[Pending],
         table: Table,
         key: str,
         columns: tuple[str, ...],
@@ -336,7 +337,7 @@ def _adding_first_column_to(found: set[Any]) -> Callable[[list[Any]], None]:
     return lambda rows: found.update(row[0] for row in rows)
 
 
-def _fetch(pending: list[tuple[Any, Callable[[list[Any]], None]]]) -> None:
+def _fetch(pending: list[Pending]) -> None:
     """Read each queued query's rows, in the order queued, and hand them to its function."""
     for cursor, apply in pending:
         apply(cursor.fetchall())

@@ -8,17 +8,15 @@ for each flush. Stream ids are uuid5 hashes, spread evenly over the id space.
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from uuid import UUID
 
-from ledger.errors import LedgerError
+from ledger.second_process import SecondProcess, as_result, second_process
 from ledger.store import EventStore
 from projections.registry import PROJECTIONS
 from projections.runner import Target
@@ -27,6 +25,7 @@ from projections.runner import Target
 MIDDLE_STREAM = UUID(int=1 << 127)
 # Events between two progress reports of the second process.
 REPORT_EVERY = 10_000
+SECOND_PROCESS = "rebuild's second process"
 
 Fill = Callable[[EventStore, list[Target], int, Callable[[int], None], object, object], int]
 
@@ -40,59 +39,42 @@ class _Done:
 class UpperHalf:
     """The running second process and what it reports: events scanned so far, then ``_Done`` or an error."""
 
-    process: BaseProcess
-    reports: Queue[int | _Done | Exception]
+    second: SecondProcess
     last: _Done | Exception | None = None
 
     def wait(self, progress: Callable[[int], None]) -> int:
         """Return how many events the second process scanned, passing on its progress until it is done."""
         while self.last is None:
-            try:
-                report = self.reports.get(timeout=1)
-            except queue.Empty:
-                if not self.process.is_alive():  # nothing more can come
-                    raise RuntimeError(f"rebuild's second process ended early (exit code {self.process.exitcode})") from None
-                continue
-            if isinstance(report, int):
-                progress(report)
-            else:
-                self.last = report
+            self._take(self.second.next_result(), progress)
         if isinstance(self.last, Exception):
             raise self.last
         return self.last.scanned
 
     def progress_so_far(self) -> int:
         """Return the events the second process reported since the last call, without waiting."""
-        total = 0
+        reported = [0]
         while self.last is None:
             try:
-                report = self.reports.get_nowait()
+                report = self.second.next_result(block=False)
             except queue.Empty:
                 break
-            if isinstance(report, int):
-                total += report
-            else:
-                self.last = report
-        return total
+            self._take(report, lambda events: reported.append(events))
+        return sum(reported)
+
+    def _take(self, report: int | _Done | Exception, progress: Callable[[int], None]) -> None:
+        if isinstance(report, int):
+            progress(report)
+        else:
+            self.last = report
 
 
 @contextmanager
 def upper_half(store: EventStore, targets: list[Target], head: int, fill: Fill) -> Iterator[UpperHalf]:
     """Fill the targets' rows of the streams from ``MIDDLE_STREAM`` on in another process; stop it on the way out."""
-    fork = "fork" in multiprocessing.get_all_start_methods()  # fork starts in milliseconds
-    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     url = store.engine.url.render_as_string(hide_password=False)
-    reports: Queue[int | _Done | Exception] = context.Queue()
     generations = [(t.projection.name, t.generation) for t in targets]
-    process = context.Process(target=_fill_upper_half, args=(url, generations, head, fill, reports), daemon=True)
-    process.start()
-    try:
-        yield UpperHalf(process, reports)
-    finally:  # a failure here need not wait for the second process
-        if process.is_alive():
-            process.terminate()
-        process.join()
-        reports.close()
+    with second_process(SECOND_PROCESS, _fill_upper_half, url, generations, head, fill) as second:
+        yield UpperHalf(second)
 
 
 def _fill_upper_half(
@@ -118,5 +100,5 @@ def _fill_upper_half(
             reports.put(_Done(scanned))
         finally:
             store.close()
-    except Exception as error:  # driver errors may not pickle
-        reports.put(error if isinstance(error, LedgerError) else RuntimeError(f"rebuild's second process failed: {error!r}"))
+    except Exception as error:
+        reports.put(as_result(SECOND_PROCESS, error))

@@ -5,13 +5,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import math
-import multiprocessing
-import queue
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import Any
 
@@ -25,7 +22,7 @@ from ledger.audit.event_check import (
     check_event,
     contiguous_pages,
 )
-from ledger.errors import LedgerError
+from ledger.second_process import SecondProcess, as_result, second_process
 from ledger.store import EventStore
 
 __all__ = ["Digest", "VerificationFailedError", "VerificationReport", "verify_log"]
@@ -39,6 +36,7 @@ TWO_PROCESSES_FROM = 200_000
 # 46% of the log here balanced the two best at 1,000,000 events (0.60x the raw scan + sha256;
 # 0.55x at 50%, 0.56x at 40%).
 FIRST_HALF = 0.46
+SECOND_PROCESS = "verify's second process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +134,8 @@ def _no_collections() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass(frozen=True, slots=True)
-class _SecondProcess:
-    process: BaseProcess
-    results: Queue[bytes | _Part | Exception]
-
-
 @contextmanager
-def _second_half(store: EventStore, middle: int, last: int) -> Iterator[_SecondProcess | None]:
+def _second_half(store: EventStore, middle: int, last: int) -> Iterator[SecondProcess | None]:
     """Check positions after ``middle`` in another process meanwhile, when there are any; stop it on the way out.
 
     It sends each page's hashes as soon as they are checked, through a queue whose feeding
@@ -152,20 +144,9 @@ def _second_half(store: EventStore, middle: int, last: int) -> Iterator[_SecondP
     if middle == last:
         yield None
         return
-    # fork starts in milliseconds
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     url = store.engine.url.render_as_string(hide_password=False)
-    results: Queue[bytes | _Part | Exception] = context.Queue()
-    process = context.Process(target=_check_part, args=(url, middle, last, results), daemon=True)
-    process.start()
-    try:
-        yield _SecondProcess(process, results)
-    finally:  # a failure in the first half need not wait for the second
-        if process.is_alive():
-            process.terminate()
-        process.join()
-        results.close()
+    with second_process(SECOND_PROCESS, _check_part, url, middle, last) as second:
+        yield second
 
 
 def _check_part(url: str, after: int, until: int, results: Queue[bytes | _Part | Exception]) -> None:
@@ -187,17 +168,17 @@ def _check_part(url: str, after: int, until: int, results: Queue[bytes | _Part |
         finally:
             store.close()
         results.put(_Part(len(walk.heads) - len(walk.joins), walk.joins, failure))
-    except Exception as error:  # anything else ends the verify in the first process; driver errors may not pickle
-        results.put(error if isinstance(error, LedgerError) else RuntimeError(f"verify's second process failed: {error!r}"))
+    except Exception as error:  # anything else ends the verify in the first process
+        results.put(as_result(SECOND_PROCESS, error))
 
 
 def _extend_root_over(
-    second: _SecondProcess, middle: int, root: bytes, expected_at: dict[int, bytes]
+    second: SecondProcess, middle: int, root: bytes, expected_at: dict[int, bytes]
 ) -> tuple[_Part, VerificationFailedError | None]:
     """Extend the root over the second half's hashes as they come; return its ``_Part`` and any checkpoint failure."""
     position, root_failure = middle + 1, None
     while True:
-        item = _next_result(second)
+        item = second.next_result()
         if isinstance(item, _Part):
             return item, root_failure
         if isinstance(item, Exception):
@@ -208,16 +189,6 @@ def _extend_root_over(
             except VerificationFailedError as error:
                 root_failure = error  # reported if no event before it fails
         position += len(item) // 64
-
-
-def _next_result(second: _SecondProcess) -> bytes | _Part | Exception:
-    while True:
-        try:
-            return second.results.get(timeout=1)
-        except queue.Empty:
-            if not second.process.is_alive():  # nothing more can come
-                exit_code = second.process.exitcode
-                raise RuntimeError(f"verify's second process ended without a result (exit code {exit_code})") from None
 
 
 def _join(walk: StreamWalk, part: _Part, root_failure: VerificationFailedError | None) -> None:

@@ -114,9 +114,13 @@ class View:
             raise CustomerNotFoundError(f"{customer} (nothing occurred or was known by then)")
         return build_record(key, view)
 
+    def purchase_history(self, record: CustomerRecord) -> lifecycle.PurchaseHistory:
+        """Return the customer's purchase days and base-currency spend, indexed for stages on any day."""
+        return lifecycle.PurchaseHistory(purchase_days(record), self.spend(record), self.ledger.config.lifecycle)
+
     def lifecycle(self, record: CustomerRecord) -> lifecycle.Lifecycle:
         """Return the customer's stage on the view's day."""
-        return lifecycle.evaluate(purchase_days(record), self.spend(record), self.on, self.ledger.config.lifecycle)
+        return self.purchase_history(record).evaluate(self.on)
 
     def spend(self, record: CustomerRecord) -> list[tuple[date, int]]:
         """Return (day, net spend) in the base currency's minor units."""
@@ -169,12 +173,13 @@ def profile(ledger: Ledger, customer: str, *, as_of: Moment = None, known_at: Mo
     """Return a customer's profile as of a date (default now), as known at a time (default now)."""
     view = View(ledger, as_of, known_at)
     record = view.record(customer)
-    stage = view.lifecycle(record)
+    stages = view.purchase_history(record)
+    stage = stages.evaluate(view.on)
     rfm_input = view.rfm_input(record)
     thresholds = None if rfm_input is None else view.thresholds()
     score = None if thresholds is None or rfm_input is None else thresholds.score(*rfm_input)
     first_seen = date.fromisoformat(record.first_seen[:10]) if record.first_seen else view.on
-    history = lifecycle.history(purchase_days(record), view.spend(record), first_seen, view.on, ledger.config.lifecycle)
+    history = stages.history(first_seen, view.on)
     return {
         "customer": record.customer,
         "as_of": view.on.isoformat(),

@@ -36,6 +36,8 @@ def read_streams(store: EventStore, connection: Connection, stream_ids: list[Any
     """Return the customer and facts (up to a position, in stream order) of each of these streams."""
     mark = _mark(store)
     streams: Streams = {}
+    # The DB-API cursor and fetchall: iterating SQLAlchemy's result took half of an as-of profile's replay.
+    cursor = connection.connection.cursor()
     for start in range(0, len(stream_ids), IN_CHUNK):
         chunk = stream_ids[start : start + IN_CHUNK]
         sql = (
@@ -43,7 +45,8 @@ def read_streams(store: EventStore, connection: Connection, stream_ids: list[Any
             f"WHERE originator_id IN ({', '.join([mark] * len(chunk))}) AND id <= {mark} "
             "ORDER BY originator_id, originator_version"
         )
-        for stream_id, position, state in connection.exec_driver_sql(sql, (*chunk, upto)):
+        cursor.execute(sql, (*chunk, upto))
+        for stream_id, position, state in cursor.fetchall():
             customer, fact = decode(position, bytes(state))
             entry = streams.get(stream_id)
             if entry is None:

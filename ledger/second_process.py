@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,12 +41,13 @@ def second_process(name: str, target: Callable[..., None], *args: Any) -> Iterat
     """Run target(*args, results) in another process meanwhile; stop it on the way out.
 
     Forked where the platform can (it starts in milliseconds). A failure in this process
-    need not wait for the other one, which is terminated.
+    need not wait for the other one, which is terminated. The other process ignores
+    Ctrl-C, which reaches every process of the terminal: one traceback, from this one.
     """
     fork = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     results: Queue[Any] = context.Queue()
-    process = context.Process(target=target, args=(*args, results), daemon=True)
+    process = context.Process(target=_ignoring_interrupts, args=(target, *args, results), daemon=True)
     process.start()
     try:
         yield SecondProcess(name, process, results)
@@ -54,6 +56,12 @@ def second_process(name: str, target: Callable[..., None], *args: Any) -> Iterat
             process.terminate()
         process.join()
         results.close()
+
+
+def _ignoring_interrupts(target: Callable[..., None], *args: Any) -> None:
+    """Run target in the second process with Ctrl-C ignored: the first process handles it, and stops this one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    target(*args)
 
 
 def as_result(name: str, error: Exception) -> Exception:

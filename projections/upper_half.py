@@ -9,7 +9,6 @@ for each flush. Stream ids are uuid5 hashes, spread evenly over the id space.
 from __future__ import annotations
 
 import queue
-import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,7 +80,6 @@ def _fill_upper_half(
     url: str, generations: list[tuple[str, int]], head: int, fill: Fill, reports: Queue[int | _Done | Exception]
 ) -> None:
     """Fill the upper half's rows (in the second process), reporting progress, then ``_Done``."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the first process's to handle: it stops this one
     try:
         store = EventStore(url)
         try:

@@ -48,7 +48,7 @@ def ces(counts: Mapping[int, int]) -> float | None:
     return sum(score * n for score, n in counts.items()) / answers if answers else None
 
 
-def median_or_none(values: list[float]) -> float | None:
+def median_or_none(values: list[int] | list[float]) -> float | None:
     """Return the median (mean of the middle two for an even count), or None."""
     return float(median(values)) if values else None
 
@@ -89,8 +89,9 @@ class Bucket:
     quality_gap: Mean = field(default_factory=Mean)
     filed: int = 0
     resolved: int = 0
-    response_hours: list[float] = field(default_factory=list)
-    resolution_hours: list[float] = field(default_factory=list)
+    # The times of the complaints resolved, or only the middle one or two of them: all their median needs.
+    response_micros: list[int] = field(default_factory=list)
+    resolution_micros: list[int] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         """Return the figures of the bucket."""
@@ -108,8 +109,8 @@ class Bucket:
             "quality_minus_expectation": self.quality_gap.value,
             "complaints_filed": self.filed,
             "complaints_resolved": self.resolved,
-            "median_first_response_hours": median_or_none(self.response_hours),
-            "median_resolution_hours": median_or_none(self.resolution_hours),
+            "median_first_response_hours": _hours(median_or_none(self.response_micros)),
+            "median_resolution_hours": _hours(median_or_none(self.resolution_micros)),
         }
 
     def add_resolved(self, filed: datetime, first_response: datetime | None, resolved: datetime) -> None:
@@ -119,8 +120,12 @@ class Bucket:
     def add_resolved_micros(self, response: int, resolution: int) -> None:
         """Count a complaint resolved in this period, from its first-response and resolution times in microseconds."""
         self.resolved += 1
-        self.resolution_hours.append(resolution / 1_000_000 / HOUR)
-        self.response_hours.append(response / 1_000_000 / HOUR)
+        self.response_micros.append(response)
+        self.resolution_micros.append(resolution)
+
+
+def _hours(micros: float | None) -> float | None:
+    return None if micros is None else micros / 1_000_000 / HOUR
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, func, literal_column, null, select
+from sqlalchemy import Table, bindparam, func, literal_column, null, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -145,11 +145,46 @@ def _count_complaints(connection: Connection, complaints: Table, buckets: metric
     filed = select(_period(f.by, c.filed_at), _split(f, complaints), func.count()).where(*_where(f, complaints, c.filed_at))
     for period, split, count in connection.execute(filed.group_by(*_positions(f, 2))):
         buckets.of_period(keys[period], split).filed += count
+    if f.split is None and f.by != "week":
+        _add_median_times(connection, complaints, buckets)
+        return
+    # Weeks are folded from days, and split values are not in the period indexes: every time is read.
     resolved = select(_period(f.by, c.resolved_at), _split(f, complaints), c.response_micros, c.resolution_micros).where(
         c.resolved_at.is_not(None), *_where(f, complaints, c.resolved_at)
     )
     for period, split, response, resolution in connection.execute(resolved):
         buckets.of_period(keys[period], split).add_resolved_micros(response, resolution)
+
+
+def _add_median_times(connection: Connection, complaints: Table, buckets: metrics.Buckets) -> None:
+    """Count the complaints resolved per month or day, and read only the middle one or two of each time.
+
+    The median is their mean. The period indexes hold each period's times in order, so
+    the middle ones are read at an offset: a few rows per period, where reading every
+    resolved complaint took a fifth of a second at a million events.
+    """
+    f, c = buckets.filter, complaints.c
+    period = _period(f.by, c.resolved_at)
+    # The period, not resolved_at, is tested for NULL: the index holds it, and no row is looked up.
+    counted = select(period, func.count()).where(period.is_not(None), *_where(f, complaints, c.resolved_at))
+    counts = connection.execute(counted.group_by(literal_column("1"))).all()
+
+    def middle(times: ColumnElement[int]) -> Any:
+        return (
+            select(times)
+            .where(period == bindparam("period"), *_where(f, complaints, c.resolved_at))
+            .order_by(times)
+            .limit(bindparam("middle"))
+            .offset(bindparam("before"))
+        )
+
+    response, resolution = middle(c.response_micros), middle(c.resolution_micros)
+    for period_text, count in counts:
+        bucket = buckets.of_period(period_text, None)
+        bucket.resolved = count
+        at = {"period": period_text, "middle": 2 - count % 2, "before": (count - 1) // 2}
+        bucket.response_micros.extend(connection.execute(response, at).scalars())
+        bucket.resolution_micros.extend(connection.execute(resolution, at).scalars())
 
 
 def complaints(

@@ -21,7 +21,8 @@ class Size:
     name: str
     runs: int
     customers: int
-    # Customers of the cost-growth import: 5x the quick size (10x took a quarter of the quick run), or 1/10 of the full size.
+    # Customers of the cost-growth import (and of the hash chain's cost): 1.5x the quick size, which keeps the quick run
+    # under 2 minutes (5x took a fifth of it), or 1/10 of the full size.
     growth_customers: int
     single_appends: int
     concurrent_appends: int
@@ -41,17 +42,17 @@ QUICK = Size(
     name="quick",
     runs=2,
     customers=2_000,
-    growth_customers=10_000,
+    growth_customers=3_000,
     single_appends=2_000,
     concurrent_appends=2_000,
-    postgres_bulk=20_000,
+    postgres_bulk=10_000,
     postgres_single_appends=500,
-    postgres_concurrent_appends=1_000,
+    postgres_concurrent_appends=500,
     library_single_saves=500,
-    library_batched_saves=20_000,
-    projection_runner_events=1_000,
+    library_batched_saves=10_000,
+    projection_runner_events=500,
     query_samples=200,
-    follow_appends=2_000,
+    follow_appends=1_000,
     follow_base=10_000,
 )
 
@@ -67,7 +68,7 @@ FULL = Size(
     postgres_concurrent_appends=4_000,
     library_single_saves=3_000,
     library_batched_saves=100_000,
-    projection_runner_events=5_000,
+    projection_runner_events=3_000,
     query_samples=2_000,
     follow_appends=10_000,
     follow_base=50_000,

@@ -67,8 +67,8 @@ class PurchaseHistory:
     def _window_spend(self, on: int) -> tuple[int, int]:
         """Return the net spend of the spend window ending on a day, and of the window before it."""
         days, prefix, window = self.spend_days, self.spend_prefix, self.rules.spend_window_days
-        upto, middle, after = (prefix[bisect_right(days, on - k * window)] for k in range(3))
-        return upto - middle, middle - after
+        middle = prefix[bisect_right(days, on - window)]
+        return prefix[bisect_right(days, on)] - middle, middle - prefix[bisect_right(days, on - 2 * window)]
 
     def _spend_kept(self, recent: int, earlier: int) -> bool:
         """Tell whether the recent window's spend kept up with the earlier window's (the spend ratio)."""

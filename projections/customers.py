@@ -24,8 +24,9 @@ from ledger.recorded import stream_id_for
 from ledger.timeutil import end_of_day_utc
 from projections import lifecycle, rfm
 from projections.facts import Fact, effective, iso
-from projections.operations import open_read_models
+from projections.operations import current_generations, open_read_models
 from projections.profiles import CustomerRecord, build_record
+from projections.registry import tables_for
 from projections.rfm_cache import cached_thresholds, create_cache_table
 from projections.runner import progress_bar
 from projections.source import read_streams, scan_streams
@@ -105,7 +106,7 @@ class View:
                 raise CustomerNotFoundError(customer)
             return CustomerRecord.from_row(row)
         with store.engine.connect() as connection:
-            streams = read_streams(store, connection, [store.driver_uuid(stream_id_for(customer))], store.max_position())
+            streams = read_streams(store, connection, [store.driver_uuid(stream_id_for(customer))])
         if not streams:
             raise CustomerNotFoundError(customer)
         (key, facts), *_ = streams.values()
@@ -141,7 +142,8 @@ class View:
         if not self.days_from_tables:
             return rfm.Thresholds.of([v for r in self.records() if (v := self.rfm_input(r)) is not None])
         store = self.ledger.store
-        table = open_read_models(self.ledger, ["profiles"])["profiles"]["customers"]
+        generation = current_generations(self.ledger, ["profiles"])["profiles"]
+        table = tables_for("profiles", generation)["customers"]
         state = ProjectionState(store)
         create_cache_table(store)
         connection = store.engine.connect()
@@ -149,7 +151,6 @@ class View:
             # One snapshot for the position and the rows the thresholds are computed from.
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection, connection.begin():
-            generation = state.read(connection)["profiles"].generation or 0
             position = state.position(connection, "profiles", generation)
 
             def compute() -> rfm.Thresholds | None:

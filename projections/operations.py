@@ -87,12 +87,18 @@ def run(ledger: Ledger, names: list[str] | None = None, *, stop: threading.Event
 
 def open_read_models(ledger: Ledger, names: list[str], *, progress: bool = True) -> dict[str, dict[str, Table]]:
     """Return the current tables of projections for a query: built first if never built, caught up, version checked."""
+    generations = current_generations(ledger, names, progress=progress)
+    return {name: tables_for(name, generation) for name, generation in generations.items()}
+
+
+def current_generations(ledger: Ledger, names: list[str], *, progress: bool = True) -> dict[str, int]:
+    """Return the generation a query reads of each projection, having built, caught up and version checked it."""
     projections = get_projections(names)
     state = ProjectionState(ledger.store)
     generations = _check_versions(ledger, state, projections, build_missing=True, progress=progress)
     if _behind(ledger, state, generations):
         catch_up(ledger.store, state, projections)
-    return {name: tables_for(name, generation) for name, generation in generations.items()}
+    return generations
 
 
 def _behind(ledger: Ledger, state: ProjectionState, generations: dict[str, int]) -> bool:

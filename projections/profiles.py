@@ -116,7 +116,14 @@ class CustomerRecord:
 
 def minor_units(amount: str | int | float, currency: str) -> int:
     """Convert a stored decimal amount to integer minor units of its currency."""
-    return int(Decimal(str(amount)).scaleb(MINOR_UNITS[currency]))
+    places = MINOR_UNITS[currency]
+    if isinstance(amount, str):
+        # The ledger stores amounts with exactly the currency's places ("10.00"): read the digits
+        # without a Decimal, which took a quarter of folding a stream into its profile.
+        whole, point, fraction = amount.partition(".")
+        if whole.isdigit() and len(fraction) == places and (fraction.isdigit() or not (point or places)):
+            return int(whole + fraction)
+    return int(Decimal(str(amount)).scaleb(places))
 
 
 def build_record(customer: str, facts: list[Fact]) -> CustomerRecord:

@@ -32,9 +32,10 @@ def log_page(store: EventStore, connection: Connection, after: int, limit: int) 
     return [(row[0], row[1]) for row in connection.exec_driver_sql(sql, (after,))]
 
 
-def read_streams(store: EventStore, connection: Connection, stream_ids: list[Any], upto: int) -> Streams:
-    """Return the customer and facts (up to a position, in stream order) of each of these streams."""
+def read_streams(store: EventStore, connection: Connection, stream_ids: list[Any], upto: int | None = None) -> Streams:
+    """Return the customer and facts (up to a position, if given, in stream order) of each of these streams."""
     mark = _mark(store)
+    bound, bound_parameter = ("", ()) if upto is None else (f" AND id <= {mark}", (upto,))
     streams: Streams = {}
     # The DB-API cursor and fetchall: iterating SQLAlchemy's result took half of an as-of profile's replay.
     cursor = connection.connection.cursor()
@@ -42,10 +43,10 @@ def read_streams(store: EventStore, connection: Connection, stream_ids: list[Any
         chunk = stream_ids[start : start + IN_CHUNK]
         sql = (
             f"SELECT originator_id, id, state FROM {store.events_table.name} "
-            f"WHERE originator_id IN ({', '.join([mark] * len(chunk))}) AND id <= {mark} "
+            f"WHERE originator_id IN ({', '.join([mark] * len(chunk))}){bound} "
             "ORDER BY originator_id, originator_version"
         )
-        cursor.execute(sql, (*chunk, upto))
+        cursor.execute(sql, (*chunk, *bound_parameter))
         for stream_id, position, state in cursor.fetchall():
             customer, fact = decode(position, bytes(state))
             entry = streams.get(stream_id)

@@ -73,17 +73,21 @@ class ProjectionState:
             if missing:
                 connection.execute(insert(meta_table), missing)
 
+    # Every query reads these rows first, so they are read with driver SQL: a Core select cost
+    # 120 µs here against 27 µs, and an as-of profile reads them four times.
+
     def read(self, connection: Connection, *, lock: bool = False) -> dict[str, MetaRow]:
         """Return every pointer row; lock them for the transaction (PostgreSQL) to serialise with switches."""
-        query = select(meta_table).order_by(meta_table.c.name)
-        if lock and self.store.is_postgres:
-            query = query.with_for_update()
-        return {row.name: MetaRow(*row) for row in connection.execute(query)}
+        columns = ", ".join(column.name for column in meta_table.c)
+        lock_rows = " FOR UPDATE" if lock and self.store.is_postgres else ""
+        rows = connection.exec_driver_sql(f"SELECT {columns} FROM {meta_table.name} ORDER BY name{lock_rows}")
+        return {row[0]: MetaRow(*row) for row in rows}
 
     def position(self, connection: Connection, name: str, generation: int) -> int:
         """Return how far a generation has read the log (0 if it has not started)."""
-        c = self.tracking.c
-        found = connection.execute(select(c.notification_id).where(c.application_name == f"{name}@g{generation}")).scalar()
+        mark = "%s" if self.store.is_postgres else "?"
+        sql = f"SELECT notification_id FROM {self.tracking.name} WHERE application_name = {mark}"
+        found = connection.exec_driver_sql(sql, (f"{name}@g{generation}",)).scalar()
         return int(found or 0)
 
     def set_position(self, connection: Connection, name: str, generation: int, position: int) -> None:

@@ -60,11 +60,17 @@ offsets = st.lists(st.integers(min_value=0, max_value=900), max_size=12, unique=
 
 
 @settings(max_examples=300, deadline=None)
-@given(offsets=offsets, amounts=st.lists(st.integers(-500, 5_000), min_size=12, max_size=12), on=st.integers(0, 1_300))
-def test_evaluate_and_history_match_the_rules_applied_day_by_day(offsets, amounts, on):
+@given(
+    offsets=offsets,
+    amounts=st.lists(st.integers(-500, 5_000), min_size=12, max_size=12),
+    refunds=st.lists(st.tuples(st.integers(0, 1_300), st.integers(1, 3_000)), max_size=4),
+    on=st.integers(0, 1_300),
+)
+def test_evaluate_and_history_match_the_rules_applied_day_by_day(offsets, amounts, refunds, on):
     rules = LifecycleSettings()
     days = [START + timedelta(days=o) for o in offsets]
-    spend = list(zip(days, amounts, strict=False))
+    # Refunds count on their own days, which need not be purchase days.
+    spend = [*zip(days, amounts, strict=False), *((START + timedelta(days=o), -v) for o, v in refunds)]
     indexed = lifecycle.PurchaseHistory(days, spend, rules)
     for n in range(0, on + 1, 7):
         day = START + timedelta(days=n)

@@ -6,23 +6,25 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.config import LifecycleSettings, SlaSettings
+from ledger.currencies import MINOR_UNITS
 from ledger.timeutil import end_of_day_utc
 from projections import lifecycle, metrics, rfm, sla
 from projections.complaints import complaint_rows
-from projections.facts import Fact, effective, iso
-from projections.profiles import build_record
+from projections.facts import Fact, decode, effective, iso
+from projections.profiles import build_record, minor_units
 
 RULES = LifecycleSettings()
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def fact(n: int, kind: str, when: datetime, data: dict, *, recorded: str = "2025-01-01T00:00:00Z") -> Fact:
-    return Fact(n, kind, f"e{n}", when, recorded, data)
+    return Fact(n, kind, f"e{n}", iso(when) or "", recorded, data)
 
 
 def at(text: str) -> datetime:
@@ -161,6 +163,22 @@ def test_as_of_cut_off_keeps_the_whole_boundary_day():
 # --- profile facts ----------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("2024-03-01T09:00:00Z", "2024-03-01T09:00:00.000000Z"),
+        ("2024-03-01T09:00:00.250000Z", "2024-03-01T09:00:00.250000Z"),
+        ("2024-03-01T10:00:00+01:00", "2024-03-01T09:00:00.000000Z"),
+        ("2024-03-01T09:00:00.5Z", "2024-03-01T09:00:00.500000Z"),
+    ],
+)
+def test_decode_reads_every_stored_time_form_as_fixed_width_utc(stored, expected):
+    state = {"customer": "C-1", "type": "contact", "event_id": "e1", "occurred_at": stored, "recorded_at": "r", "data": {}}
+    customer, decoded = decode(7, orjson.dumps(state))
+    assert (customer, decoded.position, decoded.occurred) == ("C-1", 7, expected)
+    assert decoded.occurred_at == datetime.fromisoformat(expected)
+
+
 def test_profile_counts_refunds_in_spend_per_currency():
     facts = [
         fact(1, "customer_registered", T0, {"segment": "retail"}),
@@ -188,6 +206,18 @@ def test_profile_counts_refunds_in_spend_per_currency():
     assert (r.contacts, r.channels, r.last_contact) == (2, {"phone": 2}, iso(T0 + timedelta(days=6)))
     assert (r.last_nps, r.csat_sum, r.csat_count, r.segment) == (6, 5, 2, "retail")
     assert (r.first_seen, r.last_seen) == (iso(T0), iso(T0 + timedelta(days=8)))
+
+
+@given(
+    st.decimals(min_value=0, max_value=10**12, places=3, allow_nan=False),
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+    st.sampled_from(["quantised", "plain", "scientific"]),
+)
+def test_minor_units_read_from_text_agree_with_decimal_arithmetic(amount, currency, form):
+    places = MINOR_UNITS[currency]
+    value = amount.quantize(Decimal(1).scaleb(-places))
+    text = {"quantised": str(value), "plain": f"{value.normalize():f}", "scientific": f"{value:E}"}[form]
+    assert minor_units(text, currency) == int(value.scaleb(places))
 
 
 def test_complaint_times_follow_reopening():

@@ -81,8 +81,9 @@ def effective(facts: list[Fact], *, as_of: datetime | None = None, known_at: dat
             voided.add(fact.data["target_event_id"])
         elif fact.type == CORRECTED:
             changes.setdefault(fact.data["target_event_id"], {}).update(fact.data["changes"])
-    if not voided and not changes and as_of is None and len(held) == len(facts):
-        return facts
+    if not voided and not changes:
+        # No corrections (the usual stream): only the as-of cut, if any, applies.
+        return held if bound is None else [fact for fact in held if fact.occurred <= bound]
     result: list[Fact] = []
     for fact in held:
         if fact.type in CORRECTIONS or fact.event_id in voided or (bound is not None and fact.occurred > bound):

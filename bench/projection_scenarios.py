@@ -95,8 +95,8 @@ def _started_service() -> None:
     """Do what a long-running service does once started: move what start-up made out of the garbage collector's sight.
 
     A full collection traverses every object of the process: about 80,000 after importing
-    SQLAlchemy, pydantic and the ledger, 30 ms on this machine kind, and it came about once
-    per 100 as-of profiles, which is exactly the 99th percentile. The row without this
+    SQLAlchemy, pydantic and the ledger, 30-90 ms on this machine kind, and it comes about once
+    per 75-100 as-of profiles, which is exactly the 99th percentile. The row without this
     shows that cost.
     """
     gc.collect()

@@ -52,6 +52,8 @@ class EventStore:
             assert isinstance(engine, Engine)
             self.engine = engine
             self.is_postgres = engine.dialect.name == "postgresql"
+            # The driver's parameter placeholder, for the hot reads that bypass SQLAlchemy Core.
+            self.mark = "%s" if self.is_postgres else "?"
             self.ensure_tables([*self.recorder.tables, *metadata.sorted_tables])  # type: ignore[attr-defined]
         except Exception as error:  # the library wraps driver errors in several ways
             raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {_first_line(error)}") from None

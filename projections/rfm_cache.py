@@ -55,8 +55,7 @@ def cached_thresholds(
     generation, position, day, currency = key
     c = cache_table.c
     # Driver SQL: every profile asks, and building and running the Core select cost it five times the lookup.
-    mark = "%s" if store.is_postgres else "?"
-    lookup = f"SELECT thresholds FROM {cache_table.name} WHERE {' AND '.join(f'{k} = {mark}' for k in PRIMARY_KEY)}"
+    lookup = f"SELECT thresholds FROM {cache_table.name} WHERE {' AND '.join(f'{k} = {store.mark}' for k in PRIMARY_KEY)}"
     found = connection.exec_driver_sql(lookup, (generation, position, day.isoformat(), currency)).first()
     if found is not None:
         return None if found[0] is None else Thresholds.from_json(found[0])

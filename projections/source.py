@@ -22,19 +22,15 @@ SCAN_PAGE = 10_000
 Streams = dict[Any, tuple[str, list[Fact]]]
 
 
-def _mark(store: EventStore) -> str:
-    return "%s" if store.is_postgres else "?"
-
-
 def log_page(store: EventStore, connection: Connection, after: int, limit: int) -> list[tuple[int, Any]]:
     """Return (position, stream id) of up to limit events after a position, in log order."""
-    sql = f"SELECT id, originator_id FROM {store.events_table.name} WHERE id > {_mark(store)} ORDER BY id LIMIT {int(limit)}"
+    sql = f"SELECT id, originator_id FROM {store.events_table.name} WHERE id > {store.mark} ORDER BY id LIMIT {int(limit)}"
     return [(row[0], row[1]) for row in connection.exec_driver_sql(sql, (after,))]
 
 
 def read_streams(store: EventStore, connection: Connection, stream_ids: list[Any], upto: int | None = None) -> Streams:
     """Return the customer and facts (up to a position, if given, in stream order) of each of these streams."""
-    mark = _mark(store)
+    mark = store.mark
     bound, bound_parameter = ("", ()) if upto is None else (f" AND id <= {mark}", (upto,))
     streams: Streams = {}
     # The DB-API cursor and fetchall: iterating SQLAlchemy's result took half of an as-of profile's replay.
@@ -64,7 +60,7 @@ def scan_streams(
 
     With low and high (stream ids in the driver's form), only the streams with low <= id < high.
     """
-    table, mark = store.events_table.name, _mark(store)
+    table, mark = store.events_table.name, store.mark
     columns = f"SELECT originator_id, id, state FROM {table}"
     below = "" if high is None else f" AND originator_id < {mark}"
     order = f"ORDER BY originator_id, originator_version LIMIT {SCAN_PAGE}"

@@ -85,8 +85,7 @@ class ProjectionState:
 
     def position(self, connection: Connection, name: str, generation: int) -> int:
         """Return how far a generation has read the log (0 if it has not started)."""
-        mark = "%s" if self.store.is_postgres else "?"
-        sql = f"SELECT notification_id FROM {self.tracking.name} WHERE application_name = {mark}"
+        sql = f"SELECT notification_id FROM {self.tracking.name} WHERE application_name = {self.store.mark}"
         found = connection.exec_driver_sql(sql, (f"{name}@g{generation}",)).scalar()
         return int(found or 0)
 

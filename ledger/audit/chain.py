@@ -55,7 +55,7 @@ def driver_pages(
     Through the DB-API cursor, as the driver returns them: SQLAlchemy's per-row processing
     (the UUID type above all) cost more than reading and hashing.
     """
-    mark = "%s" if store.is_postgres else "?"
+    mark = store.mark
     bound = f" AND id <= {int(until)}" if until is not None else ""
     sql = (
         f"SELECT id, originator_id, originator_version, topic, state FROM {store.events_table.name} "

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from ledger.errors import DatabaseUnavailableError
-from ledger.persistence import LedgerApplication
+from ledger.persistence import SQLITE_CACHE_KIB, LedgerApplication
 from ledger.recorded import LedgerMapper, RecordedEvent, stream_id_for
 from ledger.side_tables import event_ids_table, metadata
 from ledger.write_sql import WriteStatements
@@ -31,6 +31,12 @@ from ledger.write_transaction import WriteTransaction, postgres_transaction, sql
 
 # Any key shared by the processes that create the ledger's tables (pg_advisory_xact_lock).
 SCHEMA_LOCK = 0x6C65646765720001
+# A whole-log scan reads each page once, in order: the OS's file cache serves it as fast as SQLite's
+# own page cache, which grew to 256 MiB in each process, and a cold process paid the page faults of
+# filling it. Measured at 1,000,000 events on 2026-12-02, verify in two processes: 239,000-307,000
+# events/s (first process 369 MiB) with that cache, 302,000-387,000 (119 MiB) with this one; and
+# earlier a rebuild: 5.4 s either way, both processes 370 MiB against 250 MiB.
+SCAN_CACHE_KIB = 16 * 1024
 
 
 class EventStore:
@@ -127,6 +133,19 @@ class EventStore:
     def driver_transaction(self, connection: Any) -> contextlib.AbstractContextManager[Any]:
         """Run a write transaction on a pooled DB-API connection, yielding its cursor; commit unless it raises."""
         return postgres_transaction(connection, self.write_sql) if self.is_postgres else sqlite_transaction(connection)
+
+    @contextmanager
+    def scan_connection(self) -> Iterator[Connection]:
+        """Open a connection to scan the whole log on, with a small SQLite page cache while it does."""
+        with self.engine.connect() as connection:
+            if self.is_postgres:
+                yield connection
+                return
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{SCAN_CACHE_KIB}")
+            try:
+                yield connection
+            finally:  # a pooled connection: back to the ledger's cache for whoever uses it next
+                connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
     def stream(self, customer: str) -> list[RecordedEvent]:
         """Return a customer's events in stream order (empty if the customer is unknown)."""

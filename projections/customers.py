@@ -90,7 +90,7 @@ class View:
         """Yield every customer's facts as this view sees them, streaming the log one stream at a time."""
         store = self.ledger.store
         head = store.max_position()
-        with store.engine.connect() as connection, progress_bar(head, "replay", progress) as bar:
+        with store.scan_connection() as connection, progress_bar(head, "replay", progress) as bar:
             for customer, facts in scan_streams(store, connection, head):
                 bar.update(len(facts))
                 yield customer, effective(facts, as_of=self.as_of, known_at=self.known_at)

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ledger.persistence import SQLITE_CACHE_KIB
 from ledger.store import EventStore
 from projections.facts import effective
 from projections.registry import Projection, tables_for
@@ -31,10 +30,6 @@ FLUSH_ROWS = 20_000
 # From this many events a second process fills the upper half of the streams (``projections.upper_half``):
 # it starts in milliseconds, and at this size both halves run under a second.
 TWO_PROCESSES_FROM = 50_000
-# A scan reads each page of the log once, in stream order: the OS's file cache serves it as fast as
-# SQLite's own page cache, which grew to 256 MiB in each process (measured at 1,000,000 events:
-# 5.4 s either way; both processes together 370 MiB at most, 250 MiB with this).
-SCAN_CACHE_KIB = 16 * 1024
 # Events between two updates of the progress bar from both processes.
 PROGRESS_EVERY = 5_000
 
@@ -151,7 +146,7 @@ def _fill_streams(store: EventStore, targets: list[Target], head: int, progress:
     """Fill the rows of the streams with low <= id < high (None: no bound), flushing as they grow."""
     buffers: list[dict[str, list[dict[str, Any]]]] = [{} for _ in targets]
     buffered = scanned = 0
-    with _scan_connection(store) as reader:
+    with store.scan_connection() as reader:
         for customer, facts in scan_streams(store, reader, head, low=low, high=high):
             view = effective(facts)
             for target, buffer in zip(targets, buffers, strict=True):
@@ -165,20 +160,6 @@ def _fill_streams(store: EventStore, targets: list[Target], head: int, progress:
                 buffered = 0
     _flush(store, targets, buffers)
     return scanned
-
-
-@contextmanager
-def _scan_connection(store: EventStore) -> Iterator[Connection]:
-    """Open the connection that scans the log, with a small SQLite page cache while it does."""
-    with store.engine.connect() as reader:
-        if store.is_postgres:
-            yield reader
-            return
-        reader.exec_driver_sql(f"PRAGMA cache_size = -{SCAN_CACHE_KIB}")
-        try:
-            yield reader
-        finally:  # a pooled connection: back to the ledger's cache for whoever uses it next
-            reader.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
 
 def _flush(store: EventStore, targets: list[Target], buffers: list[dict[str, list[dict[str, Any]]]]) -> None:

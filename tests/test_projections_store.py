@@ -16,6 +16,7 @@ from sqlalchemy import inspect, select
 from ledger.api import Ledger
 from ledger.config import LedgerConfig
 from ledger.persistence import SQLITE_CACHE_KIB
+from ledger.store import SCAN_CACHE_KIB
 from projections import operations as ops
 from projections import rebuild as rebuild_module
 from projections import registry
@@ -241,5 +242,5 @@ def test_a_rebuild_scans_with_a_small_sqlite_cache_and_gives_the_connection_back
         monkeypatch.setattr(rebuild_module, "scan_streams", watched_scan)
         ops.rebuild(ledger, progress=False)
         [(driver, during)] = seen
-        assert during == -rebuild_module.SCAN_CACHE_KIB
+        assert during == -SCAN_CACHE_KIB
         assert driver.execute("PRAGMA cache_size").fetchone()[0] == -SQLITE_CACHE_KIB

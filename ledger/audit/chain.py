@@ -61,17 +61,17 @@ def driver_pages(
         f"SELECT id, originator_id, originator_version, topic, state FROM {store.events_table.name} "
         f"WHERE id > {mark}{bound} ORDER BY id LIMIT {int(page_size)}"
     )
-    while True:
-        with store.engine.connect() as connection:
+    with store.scan_connection() as connection:
+        while True:
             cursor = connection.connection.cursor()
             cursor.execute(sql, (after,))
             rows = cursor.fetchall()
             cursor.close()
-        if rows:
-            yield rows
-        if len(rows) < page_size:
-            return
-        after = rows[-1][0]
+            if rows:
+                yield rows
+            if len(rows) < page_size:
+                return
+            after = rows[-1][0]
 
 
 def ensure_checkpoints_table(store: EventStore) -> None:

@@ -92,6 +92,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(APPEND, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW, 0.33), ratio(SQL_APPEND))),
     Scenario("validation only", "bench.ledger_scenarios:validate_file", "ledger", (ratio(SQL_IMPORT),)),
+    Scenario("stored state and hash only", "bench.ledger_scenarios:seal_file", "ledger", (ratio(SQL_IMPORT),)),
     Scenario("append, 4 processes", "bench.ledger_scenarios:append_concurrently", "ledger", (ratio(APPEND),)),
     # The hash chain costs at most 15%: without it, at most 1 / 0.85 times as fast.
     Scenario("append, hash chain off", "bench.ledger_scenarios:append_without_chain", "ledger", (ratio(APPEND, None, 1.18),)),

@@ -224,3 +224,18 @@ class NewEvent:
     actor: str | None
     correlation_id: str | None
     data: EventData
+
+    def sealed(self, *, position: int, stream: str, version: int, recorded_at: str, prev_hash: str) -> tuple[bytes, str]:
+        """Return the bytes and hash this event is stored with at a place in the log (recorded_at as ``format_utc`` writes it)."""
+        state = stored_state(
+            event_id=self.event_id,
+            customer=self.customer,
+            occurred_at=self.occurred_at,
+            recorded_at=recorded_at,
+            source=self.source,
+            actor=self.actor,
+            correlation_id=self.correlation_id,
+            data=self.data,
+            prev_hash=prev_hash,
+        )
+        return seal(position, stream, version, state)

@@ -17,7 +17,7 @@ from ledger.events import (
     PurchaseRecorded,
     RefundIssued,
 )
-from ledger.recorded import TOPIC_BY_TYPE, NewEvent, RecordedEvent, seal, stored_hash, stored_state, stream_id_for
+from ledger.recorded import TOPIC_BY_TYPE, NewEvent, RecordedEvent, stored_hash, stream_id_for
 from ledger.side_tables import complaints_table, orders_table
 from ledger.stream import ComplaintStatus, OrderBalance, StreamState, Target
 from ledger.timeutil import format_utc
@@ -202,18 +202,13 @@ class WriteTransaction:
             state = self.streams[event.customer]
             position += 1
             state.version += 1
-            stored = stored_state(
-                event_id=event.event_id,
-                customer=event.customer,
-                occurred_at=event.occurred_at,
+            encoded, digest = event.sealed(
+                position=position,
+                stream=state.stream_text,
+                version=state.version,
                 recorded_at=recorded_text,
-                source=event.source,
-                actor=event.actor,
-                correlation_id=event.correlation_id,
-                data=event.data,
                 prev_hash=state.last_hash,
             )
-            encoded, digest = seal(position, state.stream_text, state.version, stored)
             event_rows.append(
                 (position, store.driver_uuid(state.stream_id), state.version, TOPIC_BY_TYPE[event.data.wire_name], encoded)
             )

@@ -49,8 +49,14 @@ def import_statements(context: RunContext) -> Measurement:
     return _run(context, context.count(sqlite=context.events, postgres=context.size.postgres_bulk), batch_size=BATCH)
 
 
-def _run(context: RunContext, count: int, batch_size: int) -> Measurement:
-    with _prepared(context, count) as (store, appends):
+def import_statements_growth(context: RunContext) -> Measurement:
+    """Run the statements of an import of the growth file: the ledger schema's own cost growth between the two sizes."""
+    assert context.growth_file is not None
+    return _run(context, context.growth_events, batch_size=BATCH, path=context.growth_file)
+
+
+def _run(context: RunContext, count: int, batch_size: int, path: str | None = None) -> Measurement:
+    with _prepared(context, count, path or context.events_file) as (store, appends):
         sql, connection = store.write_sql, store.engine.raw_connection()
         try:
             started = time.perf_counter()
@@ -67,8 +73,8 @@ def _run(context: RunContext, count: int, batch_size: int) -> Measurement:
 
 
 @contextmanager
-def _prepared(context: RunContext, count: int) -> Iterator[tuple[EventStore, list[_Append]]]:
-    events = read_events(context.events_file, count)
+def _prepared(context: RunContext, count: int, path: str) -> Iterator[tuple[EventStore, list[_Append]]]:
+    events = read_events(path, count)
     rows = event_rows(events, as_bytes=context.backend == "sqlite")
     with context.fresh_database() as url:
         store = EventStore(url)

@@ -40,6 +40,7 @@ INSERT = {
 }
 SCAN = "SELECT id, originator_id, originator_version, topic, state FROM ledger_events ORDER BY id"
 SCAN_PAGE = 1000
+BATCH = 1000  # events per transaction of an import
 
 
 def event_rows(events: Iterable[dict[str, Any]], *, as_bytes: bool) -> list[Row]:
@@ -71,6 +72,17 @@ def bulk_insert(context: RunContext) -> Measurement:
     return _insert(context, context.count(sqlite=context.events, postgres=context.size.postgres_bulk), _executemany)
 
 
+def batched_commit(context: RunContext) -> Measurement:
+    """Insert every event with executemany, 1,000 per committed transaction, as an import commits (SQLite)."""
+    return _insert(context, context.events, _in_batches)
+
+
+def batched_commit_growth(context: RunContext) -> Measurement:
+    """Insert the growth file's events as ``batched_commit`` does: the database's own cost growth between the two sizes."""
+    assert context.growth_file is not None
+    return _insert(context, context.growth_events, _in_batches, path=context.growth_file)
+
+
 def per_row_commit(context: RunContext) -> Measurement:
     """Insert events one per committed transaction."""
     size = context.size
@@ -92,15 +104,23 @@ def _executemany(connection: Any, insert: str, rows: list[Row]) -> None:
         connection.cursor().executemany(insert, rows)
 
 
+def _in_batches(connection: Any, insert: str, rows: list[Row]) -> None:
+    for start in range(0, len(rows), BATCH):
+        with _transaction(connection):
+            connection.cursor().executemany(insert, rows[start : start + BATCH])
+
+
 def _one_by_one(connection: Any, insert: str, rows: list[Row]) -> None:
     for row in rows:
         with _transaction(connection):
             connection.execute(insert, row)
 
 
-def _insert(context: RunContext, limit: int, write: Callable[[Any, str, list[Row]], None]) -> Measurement:
+def _insert(
+    context: RunContext, limit: int, write: Callable[[Any, str, list[Row]], None], *, path: str | None = None
+) -> Measurement:
     is_postgres = context.backend == "postgres"
-    rows = event_rows(iter_events(context.events_file, limit), as_bytes=not is_postgres)
+    rows = event_rows(iter_events(path or context.events_file, limit), as_bytes=not is_postgres)
     with context.fresh_database() as url, _connect(url) as connection:
         started = time.perf_counter()
         write(connection, INSERT[context.backend], rows)

@@ -57,6 +57,7 @@ RAW_BULK_PG = "raw bulk insert (PostgreSQL)"
 RAW_ROW = "raw per-row commit"
 RAW_ROW_PG = "raw per-row commit (PostgreSQL)"
 RAW_SCAN_HASH = "raw scan + sha256"
+RAW_BATCHED = "raw batched commit"
 SQL_IMPORT = "ledger SQL of an import"
 SQL_APPEND = "ledger SQL of single appends"
 SQL_IMPORT_PG = "ledger SQL of an import (PostgreSQL)"
@@ -72,6 +73,15 @@ REBUILD = "rebuild"
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(RAW_BULK, "bench.raw:bulk_insert", "raw"),
     Scenario(RAW_ROW, "bench.raw:per_row_commit", "raw"),
+    Scenario(RAW_BATCHED, "bench.raw:batched_commit", "raw", (ratio(RAW_BULK),)),
+    # The database's own cost growth, for ``import, growth size``: the same two files, no ledger.
+    Scenario(
+        "raw batched commit, growth size",
+        "bench.raw:batched_commit_growth",
+        "raw",
+        (ratio(RAW_BATCHED),),
+        needs=("growth file",),
+    ),
     Scenario("raw scan + orjson", "bench.raw:scan_and_decode", "raw", needs=("populated database",)),
     Scenario(RAW_SCAN_HASH, "bench.raw:scan_and_hash", "raw", needs=("populated database",)),
     Scenario(RAW_BULK_PG, "bench.raw:bulk_insert", "raw", backend="postgres"),
@@ -79,6 +89,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     # The ledger's statements with no Python around them: the floor under import and append (bench/floor.py).
     Scenario(SQL_IMPORT, "bench.floor:import_statements", "raw", (ratio(RAW_BULK),)),
     Scenario(SQL_APPEND, "bench.floor:single_append_statements", "raw", (ratio(RAW_ROW),)),
+    Scenario(
+        "ledger SQL of an import, growth size",
+        "bench.floor:import_statements_growth",
+        "raw",
+        (ratio(SQL_IMPORT),),
+        needs=("growth file",),
+    ),
     Scenario(SQL_IMPORT_PG, "bench.floor:import_statements", "raw", (ratio(RAW_BULK_PG),), backend="postgres"),
     Scenario(SQL_APPEND_PG, "bench.floor:single_append_statements", "raw", (ratio(RAW_ROW_PG),), backend="postgres"),
     Scenario("library save, 1 event each", "bench.library:save_one_by_one", "library"),

@@ -67,6 +67,8 @@ class EventStore:
         self.mapper = LedgerMapper()
         self.write_sql = WriteStatements(self.events_table, self.is_postgres, self.recorder.channel_name)  # type: ignore[attr-defined]
         self.driver_errors = (OperationalError, self.engine.dialect.loaded_dbapi.OperationalError)
+        # Write connections between writes, checked out of the pool: one per thread that writes at once.
+        self._idle_writers: list[Any] = []
 
     def ensure_tables(self, tables: list[Table]) -> None:
         """Create whichever of these tables are missing; a read first, so that opening an existing ledger takes no lock."""
@@ -109,16 +111,19 @@ class EventStore:
 
     def close(self) -> None:
         """Release every pooled connection."""
+        while self._idle_writers:
+            self._idle_writers.pop().close()
         self.engine.dispose()
 
     @contextmanager
     def write(self) -> Iterator[WriteTransaction]:
         """Open the single write transaction of a batch, holding the log's write lock.
 
-        It runs on the pool's DB-API connection: SQLAlchemy's connection and transaction
-        objects cost a single append 18 µs (of about 200) to open, commit and close.
+        It runs on a DB-API connection of the pool, kept between writes (see ``_idle_writers``):
+        SQLAlchemy's connection and transaction objects cost a single append 18 µs (of about 200)
+        to open, commit and close, and the pool's checkout and return 22 µs more.
         """
-        connection = self.engine.raw_connection()
+        connection = self._writer()
         try:
             with self.driver_transaction(connection) as cursor:
                 transaction = WriteTransaction(self, cursor)
@@ -126,9 +131,36 @@ class EventStore:
                 if self.is_postgres and transaction.recorded:
                     cursor.execute(self.write_sql.postgres_notify)
         except self.driver_errors as error:
+            self._keep_or_discard(connection)
             raise DatabaseUnavailableError(f"database write failed: {_first_line(error)}") from None
-        finally:
+        except BaseException:
+            self._keep_or_discard(connection)
+            raise
+        self._idle_writers.append(connection)
+
+    def _keep_or_discard(self, connection: Any) -> None:
+        """Keep a write connection that a failed write rolled back; close one that broke (a server restarted, say)."""
+        driver = connection.driver_connection
+        try:
+            if self.is_postgres:
+                usable = not driver.closed and driver.info.transaction_status.name == "IDLE"
+            else:
+                usable = not driver.in_transaction  # raises on a closed connection
+        except Exception:
+            usable = False
+        if usable:
+            self._idle_writers.append(connection)
+            return
+        with contextlib.suppress(Exception):  # the pool opens a new one in its place
+            connection.invalidate()
             connection.close()
+
+    def _writer(self) -> Any:
+        """Return a write connection left by an earlier write, or a new one from the pool."""
+        try:
+            return self._idle_writers.pop()  # atomic: two threads never get the same one
+        except IndexError:
+            return self.engine.raw_connection()
 
     def driver_transaction(self, connection: Any) -> contextlib.AbstractContextManager[Any]:
         """Run a write transaction on a pooled DB-API connection, yielding its cursor; commit unless it raises."""

@@ -234,12 +234,12 @@ def test_restored_older_copy_after_a_digest(ledger: Ledger, db_url, tmp_path):
     fill(ledger, rounds=2)
     if db_url.startswith("sqlite"):
         database = db_url.removeprefix("sqlite:///")
-        ledger.store.engine.dispose()
+        ledger.store.close()  # every connection, the kept write connection too
         shutil.copy(database, tmp_path / "backup.db")
     fill(ledger, rounds=4)
     digest = as_digest(ledger)
     if db_url.startswith("sqlite"):
-        ledger.store.engine.dispose()
+        ledger.store.close()  # every connection, the kept write connection too
         for suffix in ("-wal", "-shm"):
             (tmp_path / f"ledger.db{suffix}").unlink(missing_ok=True)
         shutil.copy(tmp_path / "backup.db", database)

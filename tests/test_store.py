@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from sqlalchemy import event, func, select
 from commands.append import append_batch
 from ledger.api import Ledger
 from ledger.config import LedgerConfig
-from ledger.errors import InvalidEventError, RuleViolationError
+from ledger.errors import DatabaseUnavailableError, InvalidEventError, RuleViolationError
 from ledger.recorded import GENESIS_HASH, SEAL_LENGTH, event_hash, seal, stored_hash, stream_id_for
 from ledger.side_tables import event_ids_table
 
@@ -221,6 +222,8 @@ def test_append_cost_does_not_grow_with_the_stream(sqlite_url):
             dbapi_connection.set_progress_handler(count_steps, 1)
 
         event.listen(ledger.store.engine, "checkout", on_checkout)
+        for kept in ledger.store._idle_writers:  # the write connection, kept since the appends above
+            on_checkout(kept.driver_connection, None, None)
         counted = {}
         for customer in ("BIG", "SMALL"):
             steps[0] = 0
@@ -314,7 +317,7 @@ def test_a_write_that_raises_stores_nothing_and_the_next_one_works(ledger: Ledge
     assert [e.customer for e in ledger.log()] == ["C-1", "C-3"]
 
 
-def test_a_failing_statement_rolls_back_and_leaves_the_pooled_connection_as_it_was(ledger: Ledger):
+def test_a_failing_statement_rolls_back_and_leaves_the_write_connection_as_it_was(ledger: Ledger):
     ledger.append("contact", "C-1", {"channel": "web"})
     store = ledger.store
     taken_position = (1, store.driver_uuid(stream_id_for("C-9")), 1, "topic", b"{}")
@@ -322,12 +325,48 @@ def test_a_failing_statement_rolls_back_and_leaves_the_pooled_connection_as_it_w
         append_batch(transaction, [ledger.parse({"type": "contact", "customer": "C-2", "data": {"channel": "web"}})])
         transaction.cursor.execute(store.write_sql.insert_event, taken_position)
     assert [e.customer for e in ledger.log()] == ["C-1"]
-    connection = store.engine.raw_connection()
-    try:
-        if store.is_postgres:  # pipeline mode and autocommit were the write's alone
-            assert connection.driver_connection.autocommit is False
-            assert connection.driver_connection.info.transaction_status.name == "IDLE"
-    finally:
-        connection.close()
+    [connection] = store._idle_writers  # kept for the next write: the statement failed, not the connection
+    if store.is_postgres:  # pipeline mode and autocommit were the write's alone
+        assert connection.driver_connection.autocommit is False
+        assert connection.driver_connection.info.transaction_status.name == "IDLE"
+    else:
+        assert not connection.driver_connection.in_transaction
     ledger.append("contact", "C-3", {"channel": "web"})
+    assert store._idle_writers == [connection]
     assert [e.customer for e in ledger.log()] == ["C-1", "C-3"]
+
+
+def test_writes_keep_their_connection_and_a_broken_one_is_replaced(ledger: Ledger):
+    store = ledger.store
+    ledger.append("contact", "C-1", {"channel": "web"})
+    [kept] = store._idle_writers
+    ledger.append("contact", "C-2", {"channel": "web"})
+    assert store._idle_writers == [kept]  # the pool is not asked again
+    kept.driver_connection.close()  # as if the server had gone away
+    with pytest.raises(DatabaseUnavailableError if store.is_postgres else store.engine.dialect.loaded_dbapi.ProgrammingError):
+        ledger.append("contact", "C-3", {"channel": "web"})
+    assert store._idle_writers == []
+    ledger.append("contact", "C-4", {"channel": "web"})
+    assert [e.customer for e in ledger.log()] == ["C-1", "C-2", "C-4"]
+
+
+def test_a_rule_violation_keeps_the_write_connection(ledger: Ledger):
+    ledger.append("purchase", "C-1", {"order_id": "O-1", "amount": "10.00"})
+    [kept] = ledger.store._idle_writers
+    with pytest.raises(RuleViolationError):
+        ledger.append("refund", "C-1", {"order_id": "O-1", "amount": "20.00"})
+    assert ledger.store._idle_writers == [kept]
+    assert ledger.append("refund", "C-1", {"order_id": "O-1", "amount": "10.00"}).position == 2
+
+
+def test_threads_appending_at_once_each_write_on_a_connection_of_their_own(ledger: Ledger):
+    def append_some(thread: int) -> None:
+        for n in range(50):
+            ledger.append("contact", f"C-{n % 5}", {"channel": "web"}, event_id=f"t{thread}-{n}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(append_some, range(4)))
+    events = ledger.log(limit=1000)
+    assert len({e.event_id for e in events}) == len(events) == 200
+    assert [e.position for e in events] == list(range(1, 201))
+    assert 1 <= len(ledger.store._idle_writers) == len(set(map(id, ledger.store._idle_writers))) <= 4

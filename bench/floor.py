@@ -1,4 +1,4 @@
-"""The ledger's own SQL with no Python around it: what an append or an import costs the database alone.
+"""The floors under import and append: the ledger's own SQL alone, and the least work any correct write does.
 
 Each scenario runs, on the ledger's tables and indexes, exactly the statements
 ``WriteTransaction`` runs (``ledger.write_sql``): the event-id, stream-head,
@@ -6,6 +6,11 @@ order and complaint lookups, the next position, the inserts and updates, one
 commit per append or per batch of 1,000. Rows are prepared before timing, so
 what is measured is the database. The gap between these and the raw baselines
 is the schema (side tables, indexes, lookups), not Python.
+
+The "least work" scenarios add, in the timed loop, what no write can skip: each
+event validated (pydantic, time zone, amounts) and stored as sealed bytes with its
+chained hash. No rules, no bookkeeping: what they miss of a target, no
+implementation of the ledger's write path on this schema can make up.
 """
 
 from __future__ import annotations
@@ -14,14 +19,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 from bench.context import RunContext, read_events
 from bench.measure import Measurement, check, rate
 from bench.raw import event_rows
-from ledger.recorded import stream_id_for
+from commands.inputs import parse_event
+from ledger.config import LedgerConfig
+from ledger.recorded import GENESIS_HASH, TOPIC_BY_TYPE, NewEvent, stream_id_for
 from ledger.store import EventStore
+from ledger.timeutil import format_utc
 from ledger.write_sql import WriteStatements
 
 BATCH = 1_000
@@ -29,19 +38,73 @@ BATCH = 1_000
 
 @dataclass(slots=True)
 class _Append:
-    """One event's statements' parameters."""
+    """One event's statements' parameters, and the event as it came (for the least-work scenarios)."""
 
     event: tuple[Any, ...]
     event_id: str
     stream: Any  # the side tables' form
     order: tuple[str, str] | None  # ("purchase" | "refund", order_id)
     complaint: tuple[str, str] | None  # ("complaint_filed" | other, complaint_id)
+    raw: dict[str, Any]
+    stream_text: str
+
+
+class _Sealing:
+    """Validates events and seals them, chaining each stream's hashes, as every write must.
+
+    With ``validated`` (each event id's validated event), validation happened before the clock:
+    the writer's share if validating took no time of its own (another core, say).
+    """
+
+    def __init__(self, validated: dict[str, NewEvent] | None = None) -> None:
+        self.settings = LedgerConfig().ledger
+        self.validated = validated
+        self.heads: dict[str, str] = {}  # stream -> last hash
+
+    def rows(self, batch: list[_Append]) -> list[tuple[Any, ...]]:
+        """Return the batch's events table rows, their states validated and sealed."""
+        recorded_at = format_utc(datetime.now(UTC))
+        rows = []
+        for append in batch:
+            if self.validated is None:
+                event = parse_event(append.raw, self.settings, datetime.now(UTC), require_time=True)
+            else:
+                event = self.validated[append.event_id]
+            position, stream, version = append.event[:3]
+            encoded, digest = event.sealed(
+                position=position,
+                stream=append.stream_text,
+                version=version,
+                recorded_at=recorded_at,
+                prev_hash=self.heads.get(append.stream_text, GENESIS_HASH),
+            )
+            self.heads[append.stream_text] = digest
+            rows.append((position, stream, version, TOPIC_BY_TYPE[event.data.wire_name], encoded))
+        return rows
 
 
 def single_append_statements(context: RunContext) -> Measurement:
     """Run each event's statements in a transaction of its own."""
     size = context.size
     return _run(context, context.count(sqlite=size.single_appends, postgres=size.postgres_single_appends), batch_size=1)
+
+
+def single_append_least_work(context: RunContext) -> Measurement:
+    """Validate, seal and run each event's statements in a transaction of its own."""
+    size = context.size
+    count = context.count(sqlite=size.single_appends, postgres=size.postgres_single_appends)
+    return _run(context, count, batch_size=1, least_work=True)
+
+
+def import_least_work(context: RunContext) -> Measurement:
+    """Validate, seal and run the statements of batches of 1,000 events, one transaction per batch."""
+    return _run(context, context.count(sqlite=context.events, postgres=context.size.postgres_bulk), BATCH, least_work=True)
+
+
+def import_sealing_validated(context: RunContext) -> Measurement:
+    """Seal and run the statements of batches of 1,000 events validated before the clock (the first 100,000 at most)."""
+    count = min(context.events, context.size.writer_floor_events)
+    return _run(context, count, BATCH, least_work=True, validate_first=True)
 
 
 def import_statements(context: RunContext) -> Measurement:
@@ -55,14 +118,24 @@ def import_statements_growth(context: RunContext) -> Measurement:
     return _run(context, context.growth_events, batch_size=BATCH, path=context.growth_file)
 
 
-def _run(context: RunContext, count: int, batch_size: int, path: str | None = None) -> Measurement:
+def _run(
+    context: RunContext,
+    count: int,
+    batch_size: int,
+    path: str | None = None,
+    *,
+    least_work: bool = False,
+    validate_first: bool = False,
+) -> Measurement:
     with _prepared(context, count, path or context.events_file) as (store, appends):
         sql, connection = store.write_sql, store.engine.raw_connection()
+        seal = _Sealing(_validated(appends) if validate_first else None) if least_work else None
         try:
             started = time.perf_counter()
             for batch in batched(appends, batch_size):
+                rows = None if seal is None else seal.rows(batch)
                 with store.driver_transaction(connection) as cursor:
-                    _write(sql, cursor, batch)
+                    _write(sql, cursor, batch, rows)
                     if store.is_postgres:
                         cursor.execute(sql.postgres_notify)
             seconds = time.perf_counter() - started
@@ -70,6 +143,11 @@ def _run(context: RunContext, count: int, batch_size: int, path: str | None = No
             connection.close()
         _check_stored(store, len(appends))
     return rate(len(appends), seconds)
+
+
+def _validated(appends: list[_Append]) -> dict[str, NewEvent]:
+    settings, now = LedgerConfig().ledger, datetime.now(UTC)
+    return {a.event_id: parse_event(a.raw, settings, now, require_time=True) for a in appends}
 
 
 @contextmanager
@@ -91,6 +169,8 @@ def _prepared(context: RunContext, count: int, path: str) -> Iterator[tuple[Even
                         stream=side(stream),
                         order=(kind, data["order_id"]) if kind in ("purchase", "refund") else None,
                         complaint=(kind, data["complaint_id"]) if kind.startswith("complaint_") else None,
+                        raw=event,
+                        stream_text=str(stream),
                     )
                 )
             yield store, appends
@@ -98,8 +178,11 @@ def _prepared(context: RunContext, count: int, path: str) -> Iterator[tuple[Even
             store.close()
 
 
-def _write(sql: WriteStatements, cursor: Any, batch: list[_Append]) -> None:
-    """The statements of one transaction, as WriteTransaction orders them: every lookup queued before any is read."""
+def _write(sql: WriteStatements, cursor: Any, batch: list[_Append], event_rows: list[tuple[Any, ...]] | None = None) -> None:
+    """The statements of one transaction, as WriteTransaction orders them: every lookup queued before any is read.
+
+    The events table gets the prepared rows, or event_rows when given.
+    """
     queued = []
     for lookup, keys in (
         (sql.existing_event_ids, [a.event_id for a in batch]),
@@ -117,7 +200,7 @@ def _write(sql: WriteStatements, cursor: Any, batch: list[_Append]) -> None:
     queued.append(_query(cursor, sql.max_position, ()))
     for lookup_cursor in queued:
         lookup_cursor.fetchall()
-    cursor.executemany(sql.insert_event, [a.event for a in batch])
+    cursor.executemany(sql.insert_event, event_rows or [a.event for a in batch])
     cursor.executemany(sql.insert_event_id, [(a.event_id, a.event[0], False, None) for a in batch])
     created, updated = _created_and_updated([(a.stream, a.order) for a in batch if a.order], "purchase")
     cursor.executemany(sql.insert_order, [(s, k, "EUR", 100, 0) for s, k in created])

@@ -7,7 +7,6 @@ import io
 import multiprocessing
 import random
 import time
-from datetime import UTC, datetime
 from itertools import islice
 from queue import Empty
 from typing import IO, Any
@@ -24,8 +23,6 @@ from ledger import recorded
 from ledger.api import Ledger
 from ledger.audit import verify as verify_module
 from ledger.config import LedgerConfig
-from ledger.recorded import GENESIS_HASH, stream_id_for
-from ledger.timeutil import format_utc
 
 WORKERS = 4
 WORKER_TIMEOUT_S = 600
@@ -37,36 +34,6 @@ def import_file(context: RunContext) -> Measurement:
     """Import the JSON Lines file into an empty ledger (PostgreSQL: its first lines only)."""
     count = context.count(sqlite=context.events, postgres=min(context.size.postgres_bulk, context.events))
     return _import(context, context.events_file, count, whole=count == context.events)
-
-
-def validate_file(context: RunContext) -> Measurement:
-    """Parse and validate every line as ``import`` does, storing nothing: the import's Python share that no database can save."""
-    with open(context.events_file, "rb") as file:
-        lines = file.readlines()
-    with context.fresh_database() as url, Ledger(url, config=LedgerConfig()) as ledger:
-        started = time.perf_counter()
-        for line in lines:
-            ledger.parse(orjson.loads(line), require_time=True)
-        seconds = time.perf_counter() - started
-    return rate(len(lines), seconds)
-
-
-def seal_file(context: RunContext) -> Measurement:
-    """Encode and hash every event of the file as the write path stores it (validated before the clock), storing nothing.
-
-    With ``validation only``, the Python of an import or append that no database can save.
-    """
-    with open(context.events_file, "rb") as file, Ledger("sqlite://", config=LedgerConfig()) as ledger:
-        events = [ledger.parse(orjson.loads(line), require_time=True) for line in file]
-    streams = {event.customer: str(stream_id_for(event.customer)) for event in events}
-    recorded_at = format_utc(datetime.now(UTC))
-    started = time.perf_counter()
-    for position, event in enumerate(events, start=1):
-        event.sealed(
-            position=position, stream=streams[event.customer], version=1, recorded_at=recorded_at, prev_hash=GENESIS_HASH
-        )
-    seconds = time.perf_counter() - started
-    return rate(len(events), seconds)
 
 
 def import_file_without_chain(context: RunContext) -> Measurement:

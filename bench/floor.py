@@ -97,14 +97,13 @@ def single_append_least_work(context: RunContext) -> Measurement:
 
 
 def import_least_work(context: RunContext) -> Measurement:
-    """Validate, seal and run the statements of batches of 1,000 events, one transaction per batch."""
-    return _run(context, context.count(sqlite=context.events, postgres=context.size.postgres_bulk), BATCH, least_work=True)
+    """Validate, seal and run the statements of batches of 1,000 events, one transaction per batch (the first 100,000)."""
+    return _run(context, min(context.events, context.size.import_floor_events), BATCH, least_work=True)
 
 
 def import_sealing_validated(context: RunContext) -> Measurement:
-    """Seal and run the statements of batches of 1,000 events validated before the clock (the first 100,000 at most)."""
-    count = min(context.events, context.size.writer_floor_events)
-    return _run(context, count, BATCH, least_work=True, validate_first=True)
+    """Seal and run the statements of batches of 1,000 events validated before the clock (the first 100,000)."""
+    return _run(context, min(context.events, context.size.import_floor_events), BATCH, least_work=True, validate_first=True)
 
 
 def import_statements(context: RunContext) -> Measurement:

@@ -104,20 +104,20 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(LIBRARY_BATCHED, "bench.library:save_in_batches", "library"),
     Scenario(LIBRARY_RUNNER, "bench.library:projection_runner", "library", backend="postgres"),
     # What no write can skip (validation, the sealed state and its chained hash) with those statements: the targets' floor.
-    Scenario(LEAST_IMPORT, "bench.floor:import_least_work", "raw", (ratio(RAW_BULK), ratio(LIBRARY_BATCHED), ratio(SQL_IMPORT))),
+    Scenario(LEAST_IMPORT, "bench.floor:import_least_work", "raw", (ratio(RAW_BULK), ratio(LIBRARY_BATCHED))),
     Scenario(LEAST_APPEND, "bench.floor:single_append_least_work", "raw", (ratio(RAW_ROW), ratio(SQL_APPEND))),
     # The same with validation free, as if another core did it: the import's writer alone.
     Scenario(
         "least work of an import, validated beforehand",
         "bench.floor:import_sealing_validated",
         "raw",
-        (ratio(RAW_BULK), ratio(LIBRARY_BATCHED), ratio(SQL_IMPORT)),
+        (ratio(RAW_BULK), ratio(LIBRARY_BATCHED)),
     ),
     Scenario(
         IMPORT,
         "bench.ledger_scenarios:import_file",
         "ledger",
-        (ratio(RAW_BULK, 0.30), ratio(LIBRARY_BATCHED, 5), ratio(LEAST_IMPORT)),
+        (ratio(RAW_BULK, 0.30), ratio(LIBRARY_BATCHED, 5), ratio(SQL_IMPORT)),
     ),
     Scenario(APPEND, "bench.ledger_scenarios:append_one_by_one", "ledger", (ratio(RAW_ROW, 0.33), ratio(LEAST_APPEND))),
     Scenario("append, 4 processes", "bench.ledger_scenarios:append_concurrently", "ledger", (ratio(APPEND),)),

@@ -52,14 +52,21 @@ class _Append:
 class _Sealing:
     """Validates events and seals them, chaining each stream's hashes, as every write must.
 
-    With ``validated`` (each event id's validated event), validation happened before the clock:
+    With ``validate_first``, ``prepare`` validates every event before the clock starts:
     the writer's share if validating took no time of its own (another core, say).
     """
 
-    def __init__(self, validated: dict[str, NewEvent] | None = None) -> None:
+    def __init__(self, *, validate_first: bool = False) -> None:
         self.settings = LedgerConfig().ledger
-        self.validated = validated
+        self.validate_first = validate_first
+        self.validated: dict[str, NewEvent] | None = None  # by event id, once prepared
         self.heads: dict[str, str] = {}  # stream -> last hash
+
+    def prepare(self, appends: list[_Append]) -> None:
+        """Validate every event now if validation is not to be timed."""
+        if self.validate_first:
+            now = datetime.now(UTC)
+            self.validated = {a.event_id: parse_event(a.raw, self.settings, now, require_time=True) for a in appends}
 
     def rows(self, batch: list[_Append]) -> list[tuple[Any, ...]]:
         """Return the batch's events table rows, their states validated and sealed."""
@@ -93,17 +100,17 @@ def single_append_least_work(context: RunContext) -> Measurement:
     """Validate, seal and run each event's statements in a transaction of its own."""
     size = context.size
     count = context.count(sqlite=size.single_appends, postgres=size.postgres_single_appends)
-    return _run(context, count, batch_size=1, least_work=True)
+    return _run(context, count, batch_size=1, seal=_Sealing())
 
 
 def import_least_work(context: RunContext) -> Measurement:
     """Validate, seal and run the statements of batches of 1,000 events, one transaction per batch (the first 100,000)."""
-    return _run(context, min(context.events, context.size.import_floor_events), BATCH, least_work=True)
+    return _run(context, min(context.events, context.size.import_floor_events), BATCH, seal=_Sealing())
 
 
 def import_sealing_validated(context: RunContext) -> Measurement:
     """Seal and run the statements of batches of 1,000 events validated before the clock (the first 100,000)."""
-    return _run(context, min(context.events, context.size.import_floor_events), BATCH, least_work=True, validate_first=True)
+    return _run(context, min(context.events, context.size.import_floor_events), BATCH, seal=_Sealing(validate_first=True))
 
 
 def import_statements(context: RunContext) -> Measurement:
@@ -123,12 +130,13 @@ def _run(
     batch_size: int,
     path: str | None = None,
     *,
-    least_work: bool = False,
-    validate_first: bool = False,
+    seal: _Sealing | None = None,
 ) -> Measurement:
+    """Run the statements of count events in transactions of batch_size; with seal, validate and seal them too."""
     with _prepared(context, count, path or context.events_file) as (store, appends):
         sql, connection = store.write_sql, store.engine.raw_connection()
-        seal = _Sealing(_validated(appends) if validate_first else None) if least_work else None
+        if seal is not None:
+            seal.prepare(appends)
         try:
             started = time.perf_counter()
             for batch in batched(appends, batch_size):
@@ -142,11 +150,6 @@ def _run(
             connection.close()
         _check_stored(store, len(appends))
     return rate(len(appends), seconds)
-
-
-def _validated(appends: list[_Append]) -> dict[str, NewEvent]:
-    settings, now = LedgerConfig().ledger, datetime.now(UTC)
-    return {a.event_id: parse_event(a.raw, settings, now, require_time=True) for a in appends}
 
 
 @contextmanager

@@ -40,7 +40,8 @@ INSERT = {
 }
 SCAN = "SELECT id, originator_id, originator_version, topic, state FROM ledger_events ORDER BY id"
 SCAN_PAGE = 1000
-BATCH = 1000  # events per transaction of an import
+# Events per transaction of an import (commands.importer.BATCH_SIZE, not imported: the baselines load no ledger code).
+BATCH = 1000
 
 
 def event_rows(events: Iterable[dict[str, Any]], *, as_bytes: bool) -> list[Row]:

@@ -130,11 +130,10 @@ class EventStore:
                 yield transaction
                 if self.is_postgres and transaction.recorded:
                     cursor.execute(self.write_sql.postgres_notify)
-        except self.driver_errors as error:
+        except BaseException as error:
             self._keep_or_discard(connection)
-            raise DatabaseUnavailableError(f"database write failed: {_first_line(error)}") from None
-        except BaseException:
-            self._keep_or_discard(connection)
+            if isinstance(error, self.driver_errors):
+                raise DatabaseUnavailableError(f"database write failed: {_first_line(error)}") from None
             raise
         self._idle_writers.append(connection)
 

@@ -15,15 +15,15 @@ import orjson
 from tabulate import tabulate
 from tqdm import tqdm
 
-from commands.importer import detect_format, import_events
-from ledger.api import Ledger
+from commands.errors import ExitCode, LedgerError
+from commands.events import EVENT_TYPES
+from commands.records import RecordedEvent
+from commands.timeutil import format_utc, parse_time_text
+from ledger.application import Ledger
 from ledger.audit.corrections import CorrectionNote, corrections_by_target
 from ledger.audit.digest import digest_json, read_digest
 from ledger.config import load_config
-from ledger.errors import ExitCode, LedgerError
-from ledger.events import EVENT_TYPES
-from ledger.recorded import RecordedEvent
-from ledger.timeutil import format_utc, parse_time_text
+from ledger.importing import detect_format, import_events
 from projections.lifecycle import STAGES
 from projections.rfm import SEGMENTS
 
@@ -313,7 +313,7 @@ def generate(customers: int, seed: int, start: str, end: str | None) -> None:
     last = _date_option(end, "--to") if end else datetime.now(UTC).date() - timedelta(days=1)
     if first > last:
         raise click.BadParameter(f"{first} is after {last}", param_hint="--from")
-    from commands.generate import generate_events  # only this command needs it
+    from ledger.sample_data import generate_events  # only this command needs it
 
     out = sys.stdout.buffer
     for line in generate_events(customers, seed, first, last):
@@ -389,7 +389,7 @@ def projections_status(obj: LedgerContext, as_json: bool) -> None:
 
         ledger projections status --json
     """
-    from projections.operations import status
+    from ledger.projection_operations import status
 
     _emit([dict(zip(s.__slots__, (getattr(s, k) for k in s.__slots__), strict=True)) for s in status(obj.ledger)], as_json)
 
@@ -410,7 +410,7 @@ def projections_rebuild(obj: LedgerContext, names: tuple[str, ...]) -> None:
     """
     import time
 
-    from projections.operations import rebuild
+    from ledger.projection_operations import rebuild
 
     started = time.monotonic()
     scanned = rebuild(obj.ledger, list(names))
@@ -433,7 +433,7 @@ def projections_run(obj: LedgerContext, names: tuple[str, ...], follow: bool) ->
     import signal
     import threading
 
-    from projections.operations import run
+    from ledger.projection_operations import run
 
     stop = threading.Event() if follow else None
     if stop is not None:
@@ -456,7 +456,7 @@ def profile(obj: LedgerContext, customer: str, as_of: str | None, known_at: str 
 
         ledger profile C-000001 --as-of 2024-12-31
     """
-    from projections.customers import profile as customer_profile
+    from ledger.queries.customers import profile as customer_profile
 
     found = customer_profile(
         obj.ledger, customer, as_of=time_option(as_of, "--as-of"), known_at=time_option(known_at, "--known-at")
@@ -485,7 +485,7 @@ def customers(obj: LedgerContext, **options: Any) -> None:
 
         ledger customers --stage maturity --at-risk --csv > churn-watch.csv
     """
-    from projections.customers import customers as list_customers
+    from ledger.queries.customers import customers as list_customers
 
     rows = list_customers(
         obj.ledger,
@@ -518,8 +518,8 @@ def trends(obj: LedgerContext, **options: Any) -> None:
 
         ledger trends --by week --from 2024-01-01 --to 2024-03-31 --channel phone
     """
+    from ledger.queries.reports import trends as satisfaction_trends
     from projections.metrics import TrendFilter
-    from projections.reports import trends as satisfaction_trends
 
     f = TrendFilter(
         by=options["by"],
@@ -553,7 +553,7 @@ def complaints(obj: LedgerContext, open_only: bool, overdue: bool, as_of: str | 
 
         ledger complaints --overdue --json
     """
-    from projections.reports import complaints as list_complaints
+    from ledger.queries.reports import complaints as list_complaints
 
     rows = list_complaints(
         obj.ledger, open_only=open_only, overdue_only=overdue, as_of=time_option(as_of, "--as-of"), progress=True
@@ -669,7 +669,7 @@ def export_rfm(obj: LedgerContext, as_of: str, unit: str, file_format: str, know
 
         ledger export rfm --as-of 2024-12-31 --unit weeks > rfm.csv
     """
-    from projections.customers import export_rfm as clv_rows
+    from ledger.queries.customers import export_rfm as clv_rows
     from projections.rfm import clv_lines
 
     rows = clv_rows(

@@ -27,11 +27,11 @@ from bench.context import RunContext, read_events
 from bench.measure import Measurement, check, rate
 from bench.raw import event_rows
 from commands.inputs import parse_event
+from commands.records import GENESIS_HASH, TOPIC_BY_TYPE, NewEvent, stream_id_for
+from commands.timeutil import format_utc
 from ledger.config import LedgerConfig
-from ledger.recorded import GENESIS_HASH, TOPIC_BY_TYPE, NewEvent, stream_id_for
-from ledger.store import EventStore
-from ledger.timeutil import format_utc
-from ledger.write_sql import WriteStatements
+from ledger.storage.store import EventStore
+from ledger.storage.write_sql import WriteStatements
 
 BATCH = 1_000
 

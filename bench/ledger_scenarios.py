@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from bench.context import RunContext, read_events
 from bench.measure import Measurement, check, p99_latency, rate
 from bench.sizes import SEED
-from commands.importer import import_events
-from ledger import recorded
-from ledger.api import Ledger
+from commands import records as recorded
+from ledger.application import Ledger
 from ledger.audit import verify as verify_module
 from ledger.config import LedgerConfig
+from ledger.importing import import_events
 
 WORKERS = 4
 WORKER_TIMEOUT_S = 600

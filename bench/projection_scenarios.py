@@ -15,14 +15,14 @@ from typing import Any
 from bench.context import RunContext, iter_events
 from bench.measure import Measurement, check, median_latency, p99_latency, rate
 from bench.sizes import HEAVY_CUSTOMER, LAST_DAY, SEED
-from commands.importer import import_events
-from ledger.api import Ledger
+from ledger import projection_operations as operations
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from projections import operations
-from projections.customers import export_rfm, profile
+from ledger.importing import import_events
+from ledger.queries.customers import export_rfm, profile
+from ledger.queries.reports import trends
+from ledger.storage.projection_state import ProjectionState
 from projections.metrics import TrendFilter
-from projections.reports import trends
-from projections.state import ProjectionState
 
 FOLLOW_RATE = 1_000  # appends per second
 FOLLOW_POLL_S = 0.005

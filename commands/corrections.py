@@ -6,10 +6,9 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from commands.inputs import pydantic_problems
-from ledger.currencies import MINOR_UNITS
-from ledger.errors import RuleViolationError
-from ledger.events import (
+from commands.currencies import MINOR_UNITS
+from commands.errors import RuleViolationError
+from commands.events import (
     EVENT_TYPES,
     ComplaintFiled,
     ComplaintReopened,
@@ -19,7 +18,8 @@ from ledger.events import (
     PurchaseRecorded,
     RefundIssued,
 )
-from ledger.stream import StreamState, Target, to_minor_units
+from commands.inputs import pydantic_problems
+from commands.stream_state import StreamState, Target, to_minor_units
 
 # Fields that say which order or complaint an event belongs to: a mistake there
 # is fixed by voiding the event and recording the right one.

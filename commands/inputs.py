@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Annotated, Any
+from datetime import date, datetime, tzinfo
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ledger.config import LedgerSettings
-from ledger.errors import InvalidEventError
-from ledger.events import EVENT_TYPES, PurchaseRecorded
-from ledger.recorded import NewEvent
-from ledger.timeutil import check_not_future, to_utc
+from commands.errors import InvalidEventError
+from commands.events import EVENT_TYPES, PurchaseRecorded
+from commands.records import NewEvent
+from commands.timeutil import check_not_future, to_utc
 
 EnvelopeText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class EventDefaults(Protocol):
+    """What parsing fills in from the configuration: the zone of naive times and the default currency."""
+
+    @property
+    def tz(self) -> tzinfo: ...
+
+    @property
+    def currency(self) -> str: ...
 
 
 class EventInput(BaseModel):
@@ -34,7 +43,7 @@ class EventInput(BaseModel):
 
 def parse_event(
     raw: dict[str, Any] | EventInput,
-    settings: LedgerSettings,
+    settings: EventDefaults,
     now: datetime,
     *,
     require_time: bool = False,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from commands.corrections import check_correction, check_void
-from ledger.currencies import MINOR_UNITS
-from ledger.errors import RuleViolationError
-from ledger.events import (
+from commands.currencies import MINOR_UNITS
+from commands.errors import RuleViolationError
+from commands.events import (
     ComplaintFiled,
     ComplaintReopened,
     ComplaintResolved,
@@ -18,7 +18,7 @@ from ledger.events import (
     PurchaseRecorded,
     RefundIssued,
 )
-from ledger.stream import ComplaintStatus, StreamState, to_minor_units
+from commands.stream_state import ComplaintStatus, StreamState, to_minor_units
 
 
 def check_event(state: StreamState, data: EventData) -> EventData:

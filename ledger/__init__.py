@@ -1,35 +1,32 @@
-"""Event-sourced customer-interaction ledger."""
+"""Event-sourced customer-interaction ledger: ``from ledger import Ledger``."""
 
-from typing import TYPE_CHECKING, Any
-
-from ledger.errors import (
+from commands.errors import (
     ConfigurationError,
     CustomerNotFoundError,
+    EventNotFoundError,
     ExitCode,
     InvalidEventError,
     LedgerError,
+    ProjectionError,
+    ProjectionOutdatedError,
     RuleViolationError,
+    UnknownProjectionError,
 )
-
-if TYPE_CHECKING:
-    from ledger.api import Ledger, Receipt
+from ledger.application import Ledger, Receipt
+from ledger.errors import DatabaseUnavailableError
 
 __all__ = [
     "ConfigurationError",
     "CustomerNotFoundError",
+    "DatabaseUnavailableError",
+    "EventNotFoundError",
     "ExitCode",
     "InvalidEventError",
     "Ledger",
     "LedgerError",
+    "ProjectionError",
+    "ProjectionOutdatedError",
     "Receipt",
     "RuleViolationError",
+    "UnknownProjectionError",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # Imported on first use: ledger.api depends on commands/, which depends on ledger's modules.
-    if name in ("Ledger", "Receipt"):
-        from ledger import api
-
-        return getattr(api, name)
-    raise AttributeError(f"module 'ledger' has no attribute {name!r}")

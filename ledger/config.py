@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import tomllib
 from datetime import tzinfo
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ledger.errors import ConfigurationError
-from ledger.events import CurrencyCode, Severity
-from ledger.timeutil import load_timezone
+from commands.errors import ConfigurationError
+from commands.events import CurrencyCode
+from commands.timeutil import load_timezone
+from projections.lifecycle import LifecycleSettings
+from projections.sla import SlaSettings
 
 DEFAULT_CONFIG_FILE = "ledger.toml"
 
@@ -32,42 +33,6 @@ class LedgerSettings(BaseModel):
     def tz(self) -> tzinfo:
         """Return the timezone in which naive timestamps are read."""
         return load_timezone(self.timezone)
-
-
-class LifecycleSettings(BaseModel):
-    """The ``[lifecycle]`` table: the rules of the customer life cycle stages (README, "Projections")."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    default_gap_days: PositiveInt = 90
-    min_purchase_days_for_gap: PositiveInt = 3
-    termination_gap_multiple: PositiveInt = 3
-    termination_min_days: PositiveInt = 365
-    at_risk_gap_multiple: PositiveInt = 2
-    development_tenure_days: PositiveInt = 90
-    maturity_min_purchase_days: PositiveInt = 4
-    maturity_tenure_days: PositiveInt = 365
-    spend_window_days: PositiveInt = 180
-    spend_ratio: Decimal = Field(default=Decimal("0.85"), ge=0)
-
-
-DEFAULT_FIRST_RESPONSE_HOURS = {Severity.CRITICAL: 4, Severity.HIGH: 24, Severity.MEDIUM: 48, Severity.LOW: 72}
-DEFAULT_RESOLUTION_DAYS = {Severity.CRITICAL: 1, Severity.HIGH: 3, Severity.MEDIUM: 7, Severity.LOW: 14}
-
-
-class SlaSettings(BaseModel):
-    """The ``[sla]`` table: complaint targets per severity; a severity left out keeps its default."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    first_response_hours: dict[Severity, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_FIRST_RESPONSE_HOURS))
-    resolution_days: dict[Severity, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_RESOLUTION_DAYS))
-
-    @field_validator("first_response_hours", "resolution_days", mode="before")
-    @classmethod
-    def _keep_defaults(cls, targets: Any, info: ValidationInfo) -> Any:
-        defaults = DEFAULT_FIRST_RESPONSE_HOURS if info.field_name == "first_response_hours" else DEFAULT_RESOLUTION_DAYS
-        return {**{s.value: hours for s, hours in defaults.items()}, **targets} if isinstance(targets, dict) else targets
 
 
 class LedgerConfig(BaseModel):

@@ -1,61 +1,9 @@
-"""Errors raised by the ledger, one hierarchy, each mapped to a fixed exit code."""
+"""Errors of the storage adapters, in the one hierarchy rooted at ``commands.errors.LedgerError``."""
 
 from __future__ import annotations
 
-from enum import IntEnum
-
-
-class ExitCode(IntEnum):
-    """Process exit codes shared by every CLI command."""
-
-    OK = 0
-    DATA_ERROR = 1
-    USAGE_ERROR = 2
-    VERIFICATION_FAILED = 3
-
-
-class LedgerError(Exception):
-    """Base class for every error the ledger raises on purpose."""
-
-    exit_code: ExitCode = ExitCode.DATA_ERROR
-
-
-class InvalidEventError(LedgerError):
-    """An event (or import line) failed validation; nothing of it is stored."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"{field}: {reason}" if field else reason for field, reason in problems))
-
-
-class RuleViolationError(InvalidEventError):
-    """An event is well-formed but breaks a rule of its customer's stream."""
-
-    def __init__(self, field: str, reason: str):
-        super().__init__([(field, reason)])
-
-
-class CustomerNotFoundError(LedgerError):
-    """No event has ever been recorded for this customer key."""
-
-    def __init__(self, customer: str):
-        self.customer = customer
-        super().__init__(f"unknown customer: {customer!r}")
-
-
-class ConfigurationError(LedgerError):
-    """The configuration (TOML file, environment, database URL) is unusable."""
-
-    exit_code = ExitCode.USAGE_ERROR
+from commands.errors import LedgerError
 
 
 class DatabaseUnavailableError(LedgerError):
     """The database could not be reached or opened."""
-
-
-class EventNotFoundError(LedgerError):
-    """No stored event has this event_id."""
-
-    def __init__(self, event_id: str):
-        self.event_id = event_id
-        super().__init__(f"unknown event_id: {event_id!r}")

@@ -12,7 +12,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import Any
 
-from ledger.errors import LedgerError
+from commands.errors import LedgerError
 
 
 @dataclass(frozen=True, slots=True)

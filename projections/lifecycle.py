@@ -10,13 +10,31 @@ from __future__ import annotations
 from bisect import bisect_right, insort
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from itertools import accumulate, pairwise
 from math import floor
 
-from ledger.config import LifecycleSettings
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 STAGES = ("potential", "development", "growth", "maturity", "termination")
+
+
+class LifecycleSettings(BaseModel):
+    """The ``[lifecycle]`` table: the rules of the customer life cycle stages (README, "Projections")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default_gap_days: PositiveInt = 90
+    min_purchase_days_for_gap: PositiveInt = 3
+    termination_gap_multiple: PositiveInt = 3
+    termination_min_days: PositiveInt = 365
+    at_risk_gap_multiple: PositiveInt = 2
+    development_tenure_days: PositiveInt = 90
+    maturity_min_purchase_days: PositiveInt = 4
+    maturity_tenure_days: PositiveInt = 365
+    spend_window_days: PositiveInt = 180
+    spend_ratio: Decimal = Field(default=Decimal("0.85"), ge=0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text
 
-from ledger.currencies import MINOR_UNITS
+from commands.currencies import MINOR_UNITS
 from projections.facts import Fact
 
 NAME = "profiles"

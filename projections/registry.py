@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import MetaData, Table
 
+from commands.errors import UnknownProjectionError
 from projections import complaints, profiles, satisfaction
-from projections.errors import UnknownProjectionError
 from projections.facts import Fact
 
 RowsFunction = Callable[[str, list[Fact]], dict[str, list[dict[str, Any]]]]

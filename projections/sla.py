@@ -5,9 +5,28 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ledger.config import SlaSettings
-from ledger.events import Severity
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator
+
+from commands.events import Severity
 from projections.facts import iso
+
+DEFAULT_FIRST_RESPONSE_HOURS = {Severity.CRITICAL: 4, Severity.HIGH: 24, Severity.MEDIUM: 48, Severity.LOW: 72}
+DEFAULT_RESOLUTION_DAYS = {Severity.CRITICAL: 1, Severity.HIGH: 3, Severity.MEDIUM: 7, Severity.LOW: 14}
+
+
+class SlaSettings(BaseModel):
+    """The ``[sla]`` table: complaint targets per severity; a severity left out keeps its default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    first_response_hours: dict[Severity, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_FIRST_RESPONSE_HOURS))
+    resolution_days: dict[Severity, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_RESOLUTION_DAYS))
+
+    @field_validator("first_response_hours", "resolution_days", mode="before")
+    @classmethod
+    def _keep_defaults(cls, targets: Any, info: ValidationInfo) -> Any:
+        defaults = DEFAULT_FIRST_RESPONSE_HOURS if info.field_name == "first_response_hours" else DEFAULT_RESOLUTION_DAYS
+        return {**{s.value: hours for s, hours in defaults.items()}, **targets} if isinstance(targets, dict) else targets
 
 
 def _met(filed: datetime, done: datetime | None, target: timedelta, now: datetime) -> bool | None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ledger.api import Ledger
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
 
 POSTGRES_ENV = "LEDGER_TEST_POSTGRES_URL"

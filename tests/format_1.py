@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import select, update
 
-from ledger.api import Ledger
-from ledger.recorded import GENESIS_HASH, format_1_hash, stream_id_for
+from commands.records import GENESIS_HASH, format_1_hash, stream_id_for
+from ledger.application import Ledger
 
 
 def rewrite_in_format_1(ledger: Ledger) -> None:

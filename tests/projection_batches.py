@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ledger.api import Ledger
+from ledger.application import Ledger
+from ledger.projection_runner import Target, apply_batch, write_transaction
+from ledger.storage.projection_state import ProjectionState
 from projections import registry
-from projections.runner import Target, apply_batch, write_transaction
-from projections.state import ProjectionState
 
 
 def rows_of(ledger: Ledger, generation_of) -> dict[str, list[tuple]]:

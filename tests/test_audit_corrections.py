@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from ledger.api import Ledger
-from ledger.errors import EventNotFoundError, RuleViolationError
+from commands.errors import EventNotFoundError, RuleViolationError
+from ledger.application import Ledger
 
 
 def test_void_and_correct_are_new_events_referring_to_the_original(ledger: Ledger):

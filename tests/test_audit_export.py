@@ -8,7 +8,7 @@ import json
 from click.testing import CliRunner
 
 from cli import main
-from ledger.api import Ledger
+from ledger.application import Ledger
 from tests.format_1 import rewrite_in_format_1
 
 

@@ -13,14 +13,14 @@ from click.testing import CliRunner
 from sqlalchemy import delete, select, update
 
 from cli import main
-from ledger.api import Ledger
+from commands.records import seal, stream_id_for
+from ledger.application import Ledger
 from ledger.audit import verify
 from ledger.audit.chain import checkpoints_table
 from ledger.audit.digest import InvalidDigestError, read_digest
 from ledger.audit.verify import Digest, VerificationFailedError
-from ledger.persistence import SQLITE_CACHE_KIB
-from ledger.recorded import seal, stream_id_for
-from ledger.store import SCAN_CACHE_KIB
+from ledger.storage.persistence import SQLITE_CACHE_KIB
+from ledger.storage.store import SCAN_CACHE_KIB
 from tests.format_1 import rewrite_in_format_1
 
 

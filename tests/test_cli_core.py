@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from ledger.api import Ledger
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
 
 

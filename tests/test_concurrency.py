@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import select
 
-from ledger.api import Ledger
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
 
 PROCESSES = 4

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commands.events import ContactLogged
+from commands.records import GENESIS_HASH, TOPIC_BY_TYPE, seal, stored_state, stream_id_for
 from ledger.audit.event_check import StreamWalk, VerificationFailedError
-from ledger.events import ContactLogged
-from ledger.recorded import GENESIS_HASH, TOPIC_BY_TYPE, seal, stored_state, stream_id_for
 
 
 class DriverOnly:

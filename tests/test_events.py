@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from ledger.events import (
+from commands.events import (
     EVENT_TYPES,
     ContactLogged,
     CustomerRegistered,

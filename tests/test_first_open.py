@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from ledger.api import Ledger
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
 
 PROCESSES = 4

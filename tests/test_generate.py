@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from commands.generate import generate_events
-from ledger.events import EVENT_TYPES
+from commands.events import EVENT_TYPES
+from ledger.sample_data import generate_events
 
 START, END = date(2021, 1, 1), date(2024, 12, 31)
 ENVELOPE = {"type", "customer", "occurred_at", "event_id", "source", "data"}

@@ -8,9 +8,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.importer import import_events
-from ledger.api import Ledger
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
+from ledger.importing import import_events
 
 customers = st.sampled_from(["C-1", "C-2", "C-3"])
 days = st.integers(min_value=1, max_value=28).map(lambda d: f"2024-02-{d:02d}")

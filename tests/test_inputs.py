@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from commands.errors import InvalidEventError
 from commands.inputs import parse_event
 from ledger.config import LedgerSettings
-from ledger.errors import InvalidEventError
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SETTINGS = LedgerSettings()

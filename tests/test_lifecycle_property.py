@@ -10,8 +10,8 @@ from statistics import median
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.config import LifecycleSettings
 from projections import lifecycle
+from projections.lifecycle import LifecycleSettings
 
 START = date(2023, 1, 1)
 

@@ -11,13 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.config import LifecycleSettings, SlaSettings
-from ledger.currencies import MINOR_UNITS
-from ledger.timeutil import end_of_day_utc
+from commands.currencies import MINOR_UNITS
+from commands.timeutil import end_of_day_utc
 from projections import lifecycle, metrics, rfm, sla
 from projections.complaints import complaint_rows
 from projections.facts import Fact, decode, effective, iso
+from projections.lifecycle import LifecycleSettings
 from projections.profiles import build_record, minor_units
+from projections.sla import SlaSettings
 
 RULES = LifecycleSettings()
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)

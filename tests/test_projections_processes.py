@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select
 
-from projections import operations as ops
+from ledger import projection_operations as ops
+from ledger.queries.customers import profile
+from ledger.storage.projection_state import ProjectionState
 from projections import registry
-from projections.customers import profile
-from projections.state import ProjectionState
 from tests.projection_batches import rows_of
 
 ROOT = Path(__file__).parent.parent
@@ -24,7 +24,7 @@ ROOT = Path(__file__).parent.parent
 SLOW_REBUILD = """
 import sys, time
 from pathlib import Path
-import projections.rebuild as rebuild
+import ledger.rebuild as rebuild
 flush = rebuild._flush
 def flush_then_wait(*args):
     flush(*args)

@@ -10,12 +10,12 @@ import hypothesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.api import Ledger
+from commands.errors import LedgerError
+from ledger import projection_operations as ops
+from ledger import rebuild as rebuild_module
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.errors import LedgerError
-from projections import operations as ops
-from projections import rebuild as rebuild_module
-from projections.state import ProjectionState
+from ledger.storage.projection_state import ProjectionState
 from tests.projection_batches import build_incrementally, rows_of
 
 START = date(2024, 1, 1)

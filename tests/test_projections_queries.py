@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from commands.generate import generate_events
-from projections.customers import View, customers, export_rfm, profile
+from ledger.queries.customers import View, customers, export_rfm, profile
+from ledger.queries.reports import trends
+from ledger.sample_data import generate_events
+from ledger.storage.rfm_cache import cache_table
 from projections.metrics import TrendFilter
-from projections.reports import trends
-from projections.rfm_cache import cache_table
 
 DAYS = ["2021-06-30", "2022-12-31", "2024-03-31"]
 

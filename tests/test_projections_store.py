@@ -13,18 +13,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, select
 
-from ledger.api import Ledger
+from commands.errors import ProjectionOutdatedError
+from ledger import projection_operations as ops
+from ledger import rebuild as rebuild_module
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.persistence import SQLITE_CACHE_KIB
-from ledger.store import SCAN_CACHE_KIB
-from projections import operations as ops
-from projections import rebuild as rebuild_module
+from ledger.queries.customers import customers, profile
+from ledger.queries.reports import complaints, trends
+from ledger.storage.persistence import SQLITE_CACHE_KIB
+from ledger.storage.projection_state import ProjectionState
+from ledger.storage.store import SCAN_CACHE_KIB
 from projections import registry
-from projections.customers import customers, profile
-from projections.errors import ProjectionOutdatedError
 from projections.metrics import TrendFilter
-from projections.reports import complaints, trends
-from projections.state import ProjectionState
 from tests.projection_batches import build_incrementally, drop_generation, rows_of
 
 

@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from commands.rules import check_event
-from ledger.errors import RuleViolationError
-from ledger.events import (
+from commands.errors import RuleViolationError
+from commands.events import (
     ComplaintFiled,
     ComplaintReopened,
     ComplaintResolved,
@@ -16,8 +15,9 @@ from ledger.events import (
     PurchaseRecorded,
     RefundIssued,
 )
-from ledger.recorded import stream_id_for
-from ledger.stream import ComplaintStatus, StreamState
+from commands.records import stream_id_for
+from commands.rules import check_event
+from commands.stream_state import ComplaintStatus, StreamState
 
 
 def new_state() -> StreamState:

@@ -10,12 +10,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
-from commands.append import append_batch
-from ledger.api import Ledger
+from commands.errors import InvalidEventError, RuleViolationError
+from commands.records import GENESIS_HASH, SEAL_LENGTH, event_hash, seal, stored_hash, stream_id_for
+from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.errors import DatabaseUnavailableError, InvalidEventError, RuleViolationError
-from ledger.recorded import GENESIS_HASH, SEAL_LENGTH, event_hash, seal, stored_hash, stream_id_for
-from ledger.side_tables import event_ids_table
+from ledger.errors import DatabaseUnavailableError
+from ledger.storage.side_tables import event_ids_table
+from ledger.writing import append_batch
 
 ONE_OF_EACH = [
     (
@@ -201,7 +202,7 @@ def test_timeline_as_of_and_unknown_customer(ledger: Ledger):
     ledger.append("contact", "C-1", {"channel": "web"}, occurred_at="2024-02-01T00:00:00Z")
     assert len(ledger.timeline("C-1", as_of="2024-01-31")) == 1
     assert len(ledger.timeline("C-1", as_of="2024-02-01")) == 2
-    from ledger.errors import CustomerNotFoundError
+    from commands.errors import CustomerNotFoundError
 
     with pytest.raises(CustomerNotFoundError):
         ledger.timeline("nobody")

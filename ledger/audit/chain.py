@@ -10,8 +10,8 @@ from uuid import UUID
 
 from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, select
 
-from ledger.recorded import GENESIS_HASH
-from ledger.store import EventStore
+from commands.records import GENESIS_HASH
+from ledger.storage.store import EventStore
 
 PAGE_SIZE = 10_000
 DIGEST_FORMAT: Literal["ledger-digest/1"] = "ledger-digest/1"

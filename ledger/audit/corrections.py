@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from ledger.events import EventCorrected, EventData, EventVoided
-from ledger.recorded import RecordedEvent
+from commands.events import EventCorrected, EventData, EventVoided
+from commands.records import RecordedEvent
 
 CORRECTION_TYPES = (EventVoided, EventCorrected)
 

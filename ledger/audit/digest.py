@@ -10,11 +10,11 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from commands.errors import LedgerError
+from commands.timeutil import format_utc
 from ledger.audit.chain import DIGEST_FORMAT, GENESIS_ROOT, checkpoints, checkpoints_table, next_root, raw_rows
 from ledger.audit.verify import Digest
-from ledger.errors import LedgerError
-from ledger.store import EventStore
-from ledger.timeutil import format_utc
+from ledger.storage.store import EventStore
 
 
 class DigestDocument(BaseModel):

@@ -9,9 +9,8 @@ from uuid import UUID
 
 import orjson
 
-from ledger.audit.chain import driver_pages
-from ledger.errors import ExitCode, LedgerError
-from ledger.recorded import (
+from commands.errors import ExitCode, LedgerError
+from commands.records import (
     CUSTOMER_NAMESPACE,
     GENESIS_HASH,
     HASH_FORMAT,
@@ -21,7 +20,8 @@ from ledger.recorded import (
     format_1_hash,
     stream_id_for,
 )
-from ledger.store import EventStore
+from ledger.audit.chain import driver_pages
+from ledger.storage.store import EventStore
 
 # A stream's head: version, hash, position of its last event, stream id as text, and the bytes its
 # format-2 events start with (hash format, customer, '"type":"'; b"\0", which starts no JSON, otherwise).

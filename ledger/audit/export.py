@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 import orjson
 
+from commands.records import stream_id_for
 from ledger.audit.chain import raw_rows
 from ledger.audit.digest import take_digest
-from ledger.recorded import stream_id_for
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 
 ExportFormat = Literal["jsonl", "csv"]
 EXPORT_FORMAT = "ledger-export/1"

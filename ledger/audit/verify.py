@@ -23,7 +23,7 @@ from ledger.audit.event_check import (
     contiguous_pages,
 )
 from ledger.second_process import SecondProcess, as_result, second_process
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 
 __all__ = ["Digest", "VerificationFailedError", "VerificationReport", "verify_log"]
 

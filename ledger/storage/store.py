@@ -22,12 +22,13 @@ from sqlalchemy import Engine, Table, func, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from commands.records import RecordedEvent, stream_id_for
 from ledger.errors import DatabaseUnavailableError
-from ledger.persistence import SQLITE_CACHE_KIB, LedgerApplication
-from ledger.recorded import LedgerMapper, RecordedEvent, stream_id_for
-from ledger.side_tables import event_ids_table, metadata
-from ledger.write_sql import WriteStatements
-from ledger.write_transaction import WriteTransaction, postgres_transaction, sqlite_transaction
+from ledger.storage.mapper import LedgerMapper
+from ledger.storage.persistence import SQLITE_CACHE_KIB, LedgerApplication
+from ledger.storage.side_tables import event_ids_table, metadata
+from ledger.storage.write_sql import WriteStatements
+from ledger.storage.write_transaction import WriteTransaction, postgres_transaction, sqlite_transaction
 
 # Any key shared by the processes that create the ledger's tables (pg_advisory_xact_lock).
 SCHEMA_LOCK = 0x6C65646765720001
@@ -46,7 +47,7 @@ class EventStore:
         try:
             self.application = LedgerApplication(
                 env={
-                    "PERSISTENCE_MODULE": "ledger.persistence:LedgerFactory",
+                    "PERSISTENCE_MODULE": "ledger.storage.persistence:LedgerFactory",
                     "SQLALCHEMY_URL": url,
                     "SQLITE_SYNCHRONOUS": sqlite_synchronous,
                     # Created below under the schema lock: processes opening a new database at once raced.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from commands.errors import InvalidEventError, RuleViolationError
+from commands.events import EventCorrected, EventVoided
+from commands.records import NewEvent, RecordedEvent
 from commands.rules import check_event
-from ledger.errors import InvalidEventError, RuleViolationError
-from ledger.events import EventCorrected, EventVoided
-from ledger.recorded import NewEvent, RecordedEvent
-from ledger.write_transaction import WriteTransaction
+from ledger.storage.write_transaction import WriteTransaction
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from uuid import UUID
 
+from ledger.projection_runner import Target
 from ledger.second_process import SecondProcess, as_result, second_process
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 from projections.registry import PROJECTIONS
-from projections.runner import Target
 
 # The first stream id of the upper half.
 MIDDLE_STREAM = UUID(int=1 << 127)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from ledger.currencies import MINOR_UNITS
+from commands.currencies import MINOR_UNITS
 
 
 def personal(**constraints: Any) -> Any:

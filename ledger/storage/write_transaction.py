@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ledger.events import (
+from commands.events import (
     ComplaintFiled,
     ComplaintReopened,
     ComplaintResolved,
@@ -17,16 +17,16 @@ from ledger.events import (
     PurchaseRecorded,
     RefundIssued,
 )
-from ledger.recorded import TOPIC_BY_TYPE, NewEvent, RecordedEvent, stored_hash, stream_id_for
-from ledger.side_tables import complaints_table, orders_table
-from ledger.stream import ComplaintStatus, OrderBalance, StreamState, Target
-from ledger.timeutil import format_utc
-from ledger.write_sql import WriteStatements
+from commands.records import TOPIC_BY_TYPE, NewEvent, RecordedEvent, stored_hash, stream_id_for
+from commands.stream_state import ComplaintStatus, OrderBalance, StreamState, Target
+from commands.timeutil import format_utc
+from ledger.storage.side_tables import complaints_table, orders_table
+from ledger.storage.write_sql import WriteStatements
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
 
-    from ledger.store import EventStore
+    from ledger.storage.store import EventStore
 
 # Keeps every IN (...) list well under SQLite's bound-parameter limit.
 IN_CHUNK = 500

@@ -12,12 +12,12 @@ from typing import IO, Any, Literal
 
 import orjson
 
-from commands.append import AppendResult, BatchRejectedError, append_batch
+from commands.errors import InvalidEventError
+from commands.events import EVENT_TYPES
 from commands.inputs import EventInput
-from ledger.api import Ledger
-from ledger.errors import InvalidEventError
-from ledger.events import EVENT_TYPES
-from ledger.recorded import NewEvent
+from commands.records import NewEvent
+from ledger.application import Ledger
+from ledger.writing import AppendResult, BatchRejectedError, append_batch
 
 BATCH_SIZE = 1000
 ENVELOPE_COLUMNS = frozenset(EventInput.model_fields) - {"data"}

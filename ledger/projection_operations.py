@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Table
 
-from projections import rebuild as rebuilding
-from projections.errors import ProjectionOutdatedError
-from projections.rebuild import store_head
+from commands.errors import ProjectionOutdatedError
+from ledger import rebuild as rebuilding
+from ledger.projection_runner import catch_up, follow, progress_bar
+from ledger.rebuild import store_head
+from ledger.storage.projection_state import ProjectionState
 from projections.registry import Projection, get_projections, tables_for
-from projections.runner import catch_up, follow, progress_bar
-from projections.state import ProjectionState
 
 if TYPE_CHECKING:
-    from ledger.api import Ledger
+    from ledger.application import Ledger
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,15 @@ from sqlalchemy import Table, bindparam, func, literal_column, null, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from ledger.projection_operations import open_read_models
+from ledger.queries.customers import Moment, View
 from projections import metrics, sla
 from projections.complaints import complaint_rows
-from projections.customers import Moment, View
 from projections.facts import parse_iso, period_of
-from projections.operations import open_read_models
 from projections.satisfaction import answer_rows
 
 if TYPE_CHECKING:
-    from ledger.api import Ledger
+    from ledger.application import Ledger
 
 TIME_COLUMNS = ("occurred_at", "filed_at", "first_response_at", "resolved_at")
 

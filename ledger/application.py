@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from commands.append import AppendResult, Rejection, append_batch
+from commands.errors import CustomerNotFoundError, EventNotFoundError, InvalidEventError
 from commands.inputs import EventInput, parse_event
+from commands.records import NewEvent, RecordedEvent
+from commands.timeutil import end_of_day_utc, parse_time_text, to_utc
 from ledger.audit.corrections import timeline_view
 from ledger.audit.digest import DigestDocument, take_digest
 from ledger.audit.export import ExportFormat, export_events
 from ledger.audit.verify import Digest, VerificationReport, verify_log
 from ledger.config import LedgerConfig, load_config
-from ledger.errors import CustomerNotFoundError, EventNotFoundError, InvalidEventError
-from ledger.recorded import NewEvent, RecordedEvent
-from ledger.store import EventStore
-from ledger.timeutil import end_of_day_utc, parse_time_text, to_utc
+from ledger.storage.store import EventStore
+from ledger.writing import AppendResult, Rejection, append_batch
 
 DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
 

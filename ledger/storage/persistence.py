@@ -18,7 +18,7 @@ from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from ledger.recorded import LedgerMapper, OrjsonTranscoder
+from ledger.storage.mapper import LedgerMapper, OrjsonTranscoder
 
 APPLICATION_NAME = "Ledger"
 SQLITE_BUSY_TIMEOUT_MS = 30_000

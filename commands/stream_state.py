@@ -12,8 +12,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from ledger.currencies import MINOR_UNITS
-from ledger.events import (
+from commands.currencies import MINOR_UNITS
+from commands.events import (
     ComplaintFiled,
     ComplaintReopened,
     ComplaintResolved,
@@ -23,7 +23,7 @@ from ledger.events import (
     PurchaseRecorded,
     RefundIssued,
 )
-from ledger.recorded import GENESIS_HASH
+from commands.records import GENESIS_HASH
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, delet
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 from projections.rfm import Thresholds
 
 _CREATED: WeakSet[Engine] = WeakSet()

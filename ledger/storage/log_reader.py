@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 from projections.facts import Fact, decode
 
 IN_CHUNK = 500

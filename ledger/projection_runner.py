@@ -18,11 +18,11 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Connection
 from tqdm import tqdm
 
-from ledger.store import EventStore
+from ledger.storage.log_reader import IN_CHUNK, log_page, read_streams
+from ledger.storage.projection_state import ProjectionState
+from ledger.storage.store import EventStore
 from projections.facts import Fact, effective
 from projections.registry import Projection, tables_for
-from projections.source import IN_CHUNK, log_page, read_streams
-from projections.state import ProjectionState
 
 BATCH = 10_000
 

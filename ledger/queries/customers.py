@@ -18,22 +18,22 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
-from ledger.currencies import MINOR_UNITS
-from ledger.errors import CustomerNotFoundError
-from ledger.recorded import stream_id_for
-from ledger.timeutil import end_of_day_utc
+from commands.currencies import MINOR_UNITS
+from commands.errors import CustomerNotFoundError
+from commands.records import stream_id_for
+from commands.timeutil import end_of_day_utc
+from ledger.projection_operations import current_generations, open_read_models
+from ledger.projection_runner import progress_bar
+from ledger.storage.log_reader import read_streams, scan_streams
+from ledger.storage.projection_state import ProjectionState
+from ledger.storage.rfm_cache import cached_thresholds, create_cache_table
 from projections import lifecycle, rfm
 from projections.facts import Fact, effective, iso
-from projections.operations import current_generations, open_read_models
 from projections.profiles import CustomerRecord, build_record
 from projections.registry import tables_for
-from projections.rfm_cache import cached_thresholds, create_cache_table
-from projections.runner import progress_bar
-from projections.source import read_streams, scan_streams
-from projections.state import ProjectionState
 
 if TYPE_CHECKING:
-    from ledger.api import Ledger
+    from ledger.application import Ledger
 
 Moment = datetime | date | str | None
 TRAILING = timedelta(days=365)

@@ -6,7 +6,7 @@ import functools
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ledger.errors import ConfigurationError
+from commands.errors import ConfigurationError
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 

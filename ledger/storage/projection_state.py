@@ -19,7 +19,7 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from ledger.store import EventStore
+from ledger.storage.store import EventStore
 from projections.facts import iso
 from projections.registry import PROJECTIONS, table_prefix
 

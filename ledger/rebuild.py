@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ledger.store import EventStore
+from ledger.projection_runner import BATCH, Target, apply_batch, progress_bar, write_rows, write_transaction
+from ledger.rebuild_upper_half import MIDDLE_STREAM, upper_half
+from ledger.storage.log_reader import scan_streams
+from ledger.storage.projection_state import ProjectionState
+from ledger.storage.store import EventStore
 from projections.facts import effective
 from projections.registry import Projection, tables_for
-from projections.runner import BATCH, Target, apply_batch, progress_bar, write_rows, write_transaction
-from projections.source import scan_streams
-from projections.state import ProjectionState
-from projections.upper_half import MIDDLE_STREAM, upper_half
 
 # Any key shared by the processes that rebuild (distinct from the schema lock's).
 REBUILD_LOCK = 0x6C65646765720002

@@ -23,7 +23,7 @@ from ledger.application import Ledger
 from ledger.audit.corrections import CorrectionNote, corrections_by_target
 from ledger.audit.digest import digest_json, read_digest
 from ledger.config import load_config
-from ledger.importing import detect_format, import_events
+from ledger.importing import detect_format
 from projections.lifecycle import STAGES
 from projections.rfm import SEGMENTS
 
@@ -194,13 +194,13 @@ def import_(obj: LedgerContext, file: str, file_format: str | None, csv_type: st
         raise click.BadParameter(str(error.strerror), param_hint="FILE") from None
     total = None if file == "-" else os.path.getsize(file)
     with source, tqdm(total=total, unit="B", unit_scale=True, desc="import", file=sys.stderr, disable=None) as bar:
-        summary = import_events(
-            obj.ledger,
-            _counting(source, bar),
+        summary = obj.ledger.import_file(
+            source,
             file_format=file_format or detect_format(name),  # type: ignore[arg-type]
             csv_type=csv_type,
             strict=strict,
             batch_size=batch_size,
+            on_progress=None if bar.disable else bar.update,
         )
     for problem in summary.problems:
         click.echo(f"{name}:{problem.line}: {problem.message}", err=True)
@@ -208,38 +208,6 @@ def import_(obj: LedgerContext, file: str, file_format: str | None, csv_type: st
     click.echo(f"stored {summary.stored}, duplicates {summary.duplicates}, rejected {summary.rejected}{nothing}", err=True)
     if summary.problems:
         sys.exit(int(ExitCode.DATA_ERROR))
-
-
-class _CountingReader:
-    """A binary line reader that advances a progress bar by the bytes it reads."""
-
-    def __init__(self, source: Any, bar: tqdm):
-        self.source = source
-        self.bar = bar
-
-    def __iter__(self) -> Any:
-        for line in self.source:
-            self.bar.update(len(line))
-            yield line
-
-    def read(self, size: int = -1) -> bytes:
-        chunk: bytes = self.source.read(size)
-        self.bar.update(len(chunk))
-        return chunk
-
-    def read1(self, size: int = -1) -> bytes:
-        return self.read(size)
-
-    def readable(self) -> bool:
-        return True
-
-    @property
-    def closed(self) -> bool:
-        return bool(self.source.closed)
-
-
-def _counting(source: Any, bar: tqdm) -> Any:
-    return _CountingReader(source, bar) if not bar.disable else source
 
 
 @main.command()

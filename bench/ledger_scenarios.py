@@ -22,7 +22,6 @@ from commands import records as recorded
 from ledger.application import Ledger
 from ledger.audit import verify as verify_module
 from ledger.config import LedgerConfig
-from ledger.importing import import_events
 
 WORKERS = 4
 WORKER_TIMEOUT_S = 600
@@ -132,7 +131,7 @@ def _import(context: RunContext, path: str, count: int, *, whole: bool) -> Measu
     """Import the first count lines of a file: streamed from disk if that is the whole file, else from memory."""
     with context.fresh_database() as url, Ledger(url, config=LedgerConfig()) as ledger, _open(path, count, whole) as source:
         started = time.perf_counter()
-        summary = import_events(ledger, source)
+        summary = ledger.import_file(source)
         seconds = time.perf_counter() - started
     check(summary.rejected == 0, f"{summary.rejected} lines rejected, the first: {summary.problems[:1]}")
     check(summary.stored == count, f"stored {summary.stored} events of {count}")

@@ -18,7 +18,6 @@ from bench.sizes import HEAVY_CUSTOMER, LAST_DAY, SEED
 from ledger import projection_operations as operations
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.importing import import_events
 from ledger.queries.customers import export_rfm, profile
 from ledger.queries.reports import trends
 from ledger.storage.projection_state import ProjectionState
@@ -186,7 +185,7 @@ def _seed(ledger: Ledger, context: RunContext, count: int) -> None:
     """Import the first count events of the file (untimed setup)."""
     with open(context.events_file, "rb") as file:
         source = io.BytesIO(b"".join(islice(file, count)))
-    summary = import_events(ledger, source)
+    summary = ledger.import_file(source)
     check(summary.stored == count, f"seeded {summary.stored} events of {count}")
 
 

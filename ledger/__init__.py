@@ -12,8 +12,9 @@ from commands.errors import (
     RuleViolationError,
     UnknownProjectionError,
 )
-from ledger.application import Ledger, Receipt
+from ledger.application import Ledger
 from ledger.errors import DatabaseUnavailableError
+from ledger.results import Receipt
 
 __all__ = [
     "ConfigurationError",

@@ -7,7 +7,7 @@ import hashlib
 import io
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any, Literal
 
 import orjson
@@ -16,8 +16,9 @@ from commands.errors import InvalidEventError
 from commands.events import EVENT_TYPES
 from commands.inputs import EventInput
 from commands.records import NewEvent
-from ledger.application import Ledger
-from ledger.writing import AppendResult, BatchRejectedError, append_batch
+from ledger.results import AppendResult, ImportSummary, LineProblem
+from ledger.storage.store import EventStore
+from ledger.writing import BatchRejectedError, append_batch
 
 BATCH_SIZE = 1000
 ENVELOPE_COLUMNS = frozenset(EventInput.model_fields) - {"data"}
@@ -26,28 +27,6 @@ ENVELOPE_COLUMNS = frozenset(EventInput.model_fields) - {"data"}
 IMPORT_KEY = b"ledger-import-v1"
 
 FileFormat = Literal["jsonl", "csv"]
-
-
-@dataclass(frozen=True, slots=True)
-class LineProblem:
-    """One rejected line and why, printed as ``FILE:LINE: field: reason``."""
-
-    line: int
-    message: str
-
-
-@dataclass(slots=True)
-class ImportSummary:
-    """Counts of an import, with each rejected line."""
-
-    stored: int = 0
-    duplicates: int = 0
-    problems: list[LineProblem] = field(default_factory=list)
-
-    @property
-    def rejected(self) -> int:
-        """Return how many lines were not stored because they were invalid."""
-        return len(self.problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +41,13 @@ def detect_format(name: str) -> FileFormat:
     return "csv" if name.lower().endswith(".csv") else "jsonl"
 
 
+# Validates one raw line (the application's ``Ledger.parse``): fills in the configuration's defaults.
+ParseLine = Callable[..., NewEvent]
+
+
 def import_events(
-    ledger: Ledger,
+    store: EventStore,
+    parse: ParseLine,
     source: IO[bytes],
     *,
     file_format: FileFormat = "jsonl",
@@ -77,12 +61,14 @@ def import_events(
     Without strict, each batch is its own transaction. With strict, the whole
     file is one transaction that is rolled back if any line is rejected.
     """
+    if on_progress is not None:
+        source = _CountingReader(source, on_progress)  # type: ignore[assignment]
     lines = _read_csv(source, csv_type) if file_format == "csv" else _read_jsonl(source)
     summary = ImportSummary()
     if strict:
         try:
-            with ledger.store.write() as transaction:
-                for batch in _batches(ledger, lines, summary, batch_size, on_progress):
+            with store.write() as transaction:
+                for batch in _batches(parse, lines, summary, batch_size):
                     if not summary.problems:
                         _apply(transaction, batch, summary, strict=True)
                 if summary.problems:
@@ -90,10 +76,38 @@ def import_events(
         except _RollbackError:
             summary.stored = summary.duplicates = 0
         return summary
-    for batch in _batches(ledger, lines, summary, batch_size, on_progress):
-        with ledger.store.write() as transaction:
+    for batch in _batches(parse, lines, summary, batch_size):
+        with store.write() as transaction:
             _apply(transaction, batch, summary, strict=False)
     return summary
+
+
+class _CountingReader:
+    """A binary reader that reports the bytes read through it, for progress bars."""
+
+    def __init__(self, source: IO[bytes], on_progress: Callable[[int], None]):
+        self.source = source
+        self.on_progress = on_progress
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self.source:
+            self.on_progress(len(line))
+            yield line
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.source.read(size)
+        self.on_progress(len(chunk))
+        return chunk
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self.source.closed
 
 
 class _RollbackError(Exception):
@@ -113,22 +127,19 @@ def _apply(transaction: Any, batch: list[tuple[int, NewEvent]], summary: ImportS
 
 
 def _batches(
-    ledger: Ledger,
+    parse: ParseLine,
     lines: Iterator[_Line],
     summary: ImportSummary,
     batch_size: int,
-    on_progress: Callable[[int], None] | None,
 ) -> Iterator[list[tuple[int, NewEvent]]]:
     batch: list[tuple[int, NewEvent]] = []
     for line in lines:
-        if on_progress is not None:
-            on_progress(line.number)
         if line.raw is None:
             summary.problems.append(LineProblem(line.number, line.problem or "unreadable line"))
             continue
         try:
             default_id = None if line.raw.get("event_id") else _content_event_id(line.raw)
-            event = ledger.parse(line.raw, require_time=True, default_event_id=default_id)
+            event = parse(line.raw, require_time=True, default_event_id=default_id)
         except InvalidEventError as error:
             summary.problems.append(LineProblem(line.number, str(error)))
             continue

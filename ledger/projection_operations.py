@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Table
@@ -12,25 +11,12 @@ from commands.errors import ProjectionOutdatedError
 from ledger import rebuild as rebuilding
 from ledger.projection_runner import catch_up, follow, progress_bar
 from ledger.rebuild import store_head
+from ledger.results import ProjectionStatus
 from ledger.storage.projection_state import ProjectionState
 from projections.registry import Projection, get_projections, tables_for
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectionStatus:
-    """One line of ``ledger projections status``."""
-
-    name: str
-    code_version: int
-    stored_version: int | None
-    generation: int | None
-    position: int
-    behind: int
-    updated_at: str | None
-    state: str
 
 
 def status(ledger: Ledger) -> list[ProjectionStatus]:

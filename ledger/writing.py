@@ -1,38 +1,15 @@
-"""Append handler: deduplicate by event_id, check rules, record, one transaction per batch."""
+"""The write path's handler: deduplicate by event_id, check rules, record; one transaction per batch."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from commands.errors import InvalidEventError, RuleViolationError
 from commands.events import EventCorrected, EventVoided
-from commands.records import NewEvent, RecordedEvent
+from commands.records import NewEvent
 from commands.rules import check_event
+from ledger.results import AppendResult, Rejection
 from ledger.storage.write_transaction import WriteTransaction
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """An event of a batch that was not stored, and why."""
-
-    index: int
-    event_id: str
-    error: InvalidEventError
-
-
-@dataclass(slots=True)
-class AppendResult:
-    """What became of a batch: stored events, skipped duplicates, rejected events."""
-
-    stored: list[RecordedEvent] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-
-    def extend(self, other: AppendResult) -> None:
-        """Add another batch's outcome to this one."""
-        self.stored.extend(other.stored)
-        self.duplicates.extend(other.duplicates)
-        self.rejected.extend(other.rejected)
 
 
 class BatchRejectedError(RuleViolationError):

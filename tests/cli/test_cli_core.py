@@ -244,7 +244,7 @@ def _commands(group, prefix=""):
 
 
 def test_every_command_has_help_with_an_example_and_is_in_the_readme():
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     for name, command in _commands(main):
         assert command.help and "Example:" in command.help, name
         assert f"ledger {name}" in readme, f"README does not document 'ledger {name}'"

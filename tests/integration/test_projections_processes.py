@@ -17,7 +17,7 @@ from ledger.storage.projection_state import ProjectionState
 from projections import registry
 from tests.projection_batches import rows_of
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 # Runs the CLI with the rebuild's bulk writes slowed down after their first flush,
 # so that the test can kill it at a known point: new tables filled, no switch yet.

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.importing import import_events
 
 customers = st.sampled_from(["C-1", "C-2", "C-3"])
 days = st.integers(min_value=1, max_value=28).map(lambda d: f"2024-02-{d:02d}")
@@ -53,7 +52,7 @@ events = st.one_of(
 
 def _import(ledger: Ledger, lines: list[dict], batch_size: int):
     source = io.BytesIO("".join(json.dumps(line) + "\n" for line in lines).encode())
-    return import_events(ledger, source, batch_size=batch_size)
+    return ledger.import_file(source, batch_size=batch_size)
 
 
 def _contents(ledger: Ledger) -> list[tuple]:

@@ -1,0 +1,191 @@
+"""What the ledger's use cases return: plain typed values, never dicts or printed text.
+
+Renderers (``ledger.output``) turn any of these into a text table, JSON lines or
+CSV; field names are the stable names of the JSON output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from commands.errors import InvalidEventError
+from commands.records import RecordedEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The outcome of one append: where the event is, and whether it was already there."""
+
+    event_id: str
+    position: int
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An event of a batch that was not stored, and why."""
+
+    index: int
+    event_id: str
+    error: InvalidEventError
+
+
+@dataclass(slots=True)
+class AppendResult:
+    """What became of a batch: stored events, skipped duplicates, rejected events."""
+
+    stored: list[RecordedEvent] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class LineProblem:
+    """One rejected line of an import and why, printed as ``FILE:LINE: field: reason``."""
+
+    line: int
+    message: str
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """Counts of an import, with each rejected line."""
+
+    stored: int = 0
+    duplicates: int = 0
+    problems: list[LineProblem] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """Return how many lines were not stored because they were invalid."""
+        return len(self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionStatus:
+    """Where one projection stands against the log."""
+
+    name: str
+    code_version: int
+    stored_version: int | None
+    generation: int | None
+    position: int
+    behind: int
+    updated_at: str | None
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    """A finished rebuild: which projections, how many events scanned, how long it took."""
+
+    projections: list[str]
+    events: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    """The day a customer entered a lifecycle stage."""
+
+    day: str
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerProfile:
+    """One customer's profile on a day: contacts, money per currency, complaints, satisfaction, stage and value."""
+
+    customer: str
+    as_of: str
+    segment: str | None
+    first_seen: str | None
+    last_seen: str | None
+    contacts: int
+    contacts_by_channel: dict[str, int]
+    last_contact: str | None
+    purchases: int
+    purchase_days: int
+    first_purchase: str | None
+    last_purchase: str | None
+    spend: dict[str, str]
+    refunds: dict[str, str]
+    average_order_value: dict[str, str]
+    complaints: int
+    open_complaints: int
+    last_nps: int | None
+    average_csat: float | None
+    stage: str
+    at_risk: bool
+    stage_history: list[StageChange]
+    rfm: str | None
+    value_segment: str | None
+    vip: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    """One line of the customer list: stage, at-risk flag, RFM scores and value segment."""
+
+    customer: str
+    stage: str
+    at_risk: bool
+    purchase_days: int
+    recency_days: int | None
+    spend_365: str | None
+    rfm: str | None
+    value_segment: str | None
+    vip: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintSummary:
+    """One complaint with its age, times and SLA outcomes on the as-of moment."""
+
+    customer: str
+    complaint_id: str
+    severity: str
+    channel: str | None
+    state: str
+    filed_at: str
+    age_hours: float
+    first_response_hours: float | None
+    resolution_hours: float | None
+    response_met: bool | None
+    resolution_met: bool | None
+    reopened: int
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClvRow:
+    """One customer's CLV summary (lifetimes / pymc-marketing column names), values as decimal text."""
+
+    customer: str
+    frequency: str
+    recency: str
+    T: str
+    monetary_value: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrendRow:
+    """Satisfaction and complaint figures of one period (and one channel or segment when split)."""
+
+    period: str
+    nps: float | None
+    nps_answers: int
+    csat: float | None
+    csat_answers: int
+    ces: float | None
+    ces_answers: int
+    expectation: float | None
+    perceived_quality: float | None
+    perceived_value: float | None
+    quality_minus_expectation: float | None
+    complaints_filed: int
+    complaints_resolved: int
+    median_first_response_hours: float | None
+    median_resolution_hours: float | None
+    channel: str | None = None
+    segment: str | None = None

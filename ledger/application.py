@@ -33,6 +33,7 @@ from ledger.results import (
     CustomerSummary,
     ImportSummary,
     ProjectionStatus,
+    QueryResult,
     RebuildResult,
     Receipt,
     Rejection,
@@ -256,12 +257,12 @@ class Ledger:
         as_of: Moment = None,
         known_at: Moment = None,
         progress: bool = False,
-    ) -> list[CustomerSummary]:
+    ) -> QueryResult[CustomerSummary]:
         """Return customers with their stage, at-risk flag, RFM scores and value segment, filtered."""
         rows = customer_queries.customers(
             self, stage=stage, at_risk=at_risk, segment=segment, vip=vip, as_of=as_of, known_at=known_at, progress=progress
         )
-        return [CustomerSummary(**row) for row in rows]
+        return QueryResult([CustomerSummary(**row) for row in rows])
 
     def trends(
         self,
@@ -275,18 +276,18 @@ class Ledger:
         as_of: Moment = None,
         known_at: Moment = None,
         progress: bool = False,
-    ) -> list[TrendRow]:
+    ) -> QueryResult[TrendRow]:
         """Return NPS, CSAT, CES, ACSI-style means and complaint times per period (and channel or segment)."""
         f = TrendFilter(by=by, start=start, end=end, channel=channel, segment=segment, split=split)
         rows = reports.trends(self, f, as_of=as_of, known_at=known_at, progress=progress)
-        return [TrendRow(**row) for row in rows]
+        return QueryResult([TrendRow(**row) for row in rows])
 
     def complaints(
         self, *, open_only: bool = False, overdue_only: bool = False, as_of: Moment = None, progress: bool = False
-    ) -> list[ComplaintSummary]:
+    ) -> QueryResult[ComplaintSummary]:
         """Return complaints with age, first-response and resolution times and SLA outcomes on the as-of moment."""
         rows = reports.complaints(self, open_only=open_only, overdue_only=overdue_only, as_of=as_of, progress=progress)
-        return [ComplaintSummary(**row) for row in rows]
+        return QueryResult([ComplaintSummary(**row) for row in rows])
 
     def export_rfm(
         self, *, as_of: Moment, unit: Literal["days", "weeks"] = "days", known_at: Moment = None, progress: bool = False

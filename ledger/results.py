@@ -6,10 +6,31 @@ CSV; field names are the stable names of the JSON output.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from commands.errors import InvalidEventError
 from commands.records import RecordedEvent
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult(Generic[Row]):
+    """The rows a list query found, and how many events of the log the read models it used had not applied yet."""
+
+    rows: list[Row]
+    behind: int = 0
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> Row:
+        return self.rows[index]
 
 
 @dataclass(frozen=True, slots=True)

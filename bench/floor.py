@@ -134,14 +134,14 @@ def _run(
 ) -> Measurement:
     """Run the statements of count events in transactions of batch_size; with seal, validate and seal them too."""
     with _prepared(context, count, path or context.events_file) as (store, appends):
-        sql, connection = store.write_sql, store.engine.raw_connection()
+        sql, connection = store.recorder.write_sql, store.engine.raw_connection()
         if seal is not None:
             seal.prepare(appends)
         try:
             started = time.perf_counter()
             for batch in batched(appends, batch_size):
                 rows = None if seal is None else seal.rows(batch)
-                with store.driver_transaction(connection) as cursor:
+                with store.recorder.driver_transaction(connection) as cursor:
                     _write(sql, cursor, batch, rows)
                     if store.is_postgres:
                         cursor.execute(sql.postgres_notify)
@@ -159,7 +159,7 @@ def _prepared(context: RunContext, count: int, path: str) -> Iterator[tuple[Even
     with context.fresh_database() as url:
         store = EventStore(url)
         try:
-            side = store.write_sql.side_uuid
+            side = store.recorder.write_sql.side_uuid
             appends = []
             for event, row in zip(events, rows, strict=True):
                 data, kind = event.get("data", {}), event["type"]

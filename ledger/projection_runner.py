@@ -28,8 +28,8 @@ BATCH = 10_000
 
 
 @dataclass(slots=True)
-class Target:
-    """One generation of a projection being brought up to date."""
+class GenerationCursor:
+    """One generation of a projection being brought up to date, and how far it has read the log."""
 
     projection: Projection
     generation: int
@@ -37,8 +37,8 @@ class Target:
 
 
 @contextmanager
-def write_transaction(store: EventStore) -> Iterator[Connection]:
-    """Open a write transaction that takes SQLite's write lock up front (no upgrade failures)."""
+def read_model_transaction(store: EventStore) -> Iterator[Connection]:
+    """Open a transaction that writes read models, taking SQLite's write lock up front (no upgrade failures)."""
     connection = store.engine.connect()
     if not store.is_postgres:
         connection = connection.execution_options(sqlite_begin="IMMEDIATE")
@@ -49,7 +49,7 @@ def write_transaction(store: EventStore) -> Iterator[Connection]:
         connection.close()
 
 
-def write_rows(connection: Connection, target: Target, rows: dict[str, list[dict[str, Any]]]) -> None:
+def write_rows(connection: Connection, target: GenerationCursor, rows: dict[str, list[dict[str, Any]]]) -> None:
     """Insert rows into a generation's tables, in bulk (plain DB-API executemany: Core's per-row processing is slower)."""
     tables = tables_for(target.projection.name, target.generation)
     mark = "%s" if connection.dialect.name == "postgresql" else "?"
@@ -69,7 +69,9 @@ def rows_of(projection: Projection, customers: list[tuple[str, list[Fact]]]) -> 
     return gathered
 
 
-def apply_batch(store: EventStore, connection: Connection, state: ProjectionState, targets: list[Target], limit: int) -> int:
+def apply_batch(
+    store: EventStore, connection: Connection, state: ProjectionState, targets: list[GenerationCursor], limit: int
+) -> int:
     """Bring targets forward by up to limit events of the log, in the caller's transaction; return events read."""
     low = min(t.position for t in targets)
     page = log_page(store, connection, low, limit)
@@ -100,14 +102,14 @@ def catch_up(
     """Bring the active generations of projections to the head of the log, one transaction per batch."""
     total = 0
     while True:
-        with write_transaction(store) as connection:
+        with read_model_transaction(store) as connection:
             meta = state.read(connection, lock=True)
             targets = []
             for projection in projections:
                 generation = meta[projection.name].generation
                 if generation is not None:
                     position = state.position(connection, projection.name, generation)
-                    targets.append(Target(projection, generation, position))
+                    targets.append(GenerationCursor(projection, generation, position))
             done = apply_batch(store, connection, state, targets, limit) if targets else 0
         total += done
         if bar is not None:

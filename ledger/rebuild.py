@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ledger.projection_runner import BATCH, Target, apply_batch, progress_bar, write_rows, write_transaction
+from ledger.projection_runner import BATCH, GenerationCursor, apply_batch, progress_bar, read_model_transaction, write_rows
 from ledger.rebuild_upper_half import MIDDLE_STREAM, upper_half
-from ledger.storage.log_reader import scan_streams
+from ledger.storage.log_reader import log_head, scan_streams
 from ledger.storage.projection_state import ProjectionState
 from ledger.storage.store import EventStore
 from projections.facts import effective
@@ -81,20 +81,20 @@ def rebuild_lock(store: EventStore) -> Iterator[None]:
 
 
 def _rebuild(store: EventStore, state: ProjectionState, projections: list[Projection], progress: bool) -> int:
-    with write_transaction(store) as connection:
-        head = store_head(store, connection)
+    with read_model_transaction(store) as connection:
+        head = log_head(store, connection)
         targets = [_start(connection, state, projection) for projection in projections]
     try:
         with progress_bar(head, "rebuild " + ",".join(p.name for p in projections), progress) as bar:
             scanned = _fill(store, targets, head, bar)
             for target in targets:
                 target.position = head
-            with write_transaction(store) as connection:
+            with read_model_transaction(store) as connection:
                 for target in targets:
                     state.set_position(connection, target.projection.name, target.generation, head)
             # Events appended during the scan: the incremental path, on the new tables.
             while True:
-                with write_transaction(store) as connection:
+                with read_model_transaction(store) as connection:
                     if not apply_batch(store, connection, state, targets, BATCH):
                         break
         _switch(store, state, targets)
@@ -104,13 +104,7 @@ def _rebuild(store: EventStore, state: ProjectionState, projections: list[Projec
     return scanned
 
 
-def store_head(store: EventStore, connection: Connection) -> int:
-    """Return the newest log position, read in the caller's transaction."""
-    sql = f"SELECT COALESCE(MAX(id), 0) FROM {store.events_table.name}"
-    return int(connection.exec_driver_sql(sql).scalar_one())
-
-
-def _start(connection: Connection, state: ProjectionState, projection: Projection) -> Target:
+def _start(connection: Connection, state: ProjectionState, projection: Projection) -> GenerationCursor:
     """Drop any stale generation, create the new generation's tables and mark the rebuild."""
     meta = state.read(connection, lock=True)[projection.name]
     on_disk = state.generations_on_disk(connection, projection.name)
@@ -120,10 +114,10 @@ def _start(connection: Connection, state: ProjectionState, projection: Projectio
     for table in tables_for(projection.name, generation).values():
         table.create(connection)
     state.update(connection, projection.name, building=generation)
-    return Target(projection, generation, 0)
+    return GenerationCursor(projection, generation, 0)
 
 
-def _fill(store: EventStore, targets: list[Target], head: int, bar: Any) -> int:
+def _fill(store: EventStore, targets: list[GenerationCursor], head: int, bar: Any) -> int:
     """Fill the new tables with the rows of every stream up to head; from TWO_PROCESSES_FROM events, in two processes."""
     if head < TWO_PROCESSES_FROM or not store.shareable():
         return _fill_streams(store, targets, head, bar.update, None, None)
@@ -142,7 +136,7 @@ def _fill(store: EventStore, targets: list[Target], head: int, bar: Any) -> int:
         return scanned + upper.wait(bar.update)
 
 
-def _fill_streams(store: EventStore, targets: list[Target], head: int, progress: Any, low: Any, high: Any) -> int:
+def _fill_streams(store: EventStore, targets: list[GenerationCursor], head: int, progress: Any, low: Any, high: Any) -> int:
     """Fill the rows of the streams with low <= id < high (None: no bound), flushing as they grow."""
     buffers: list[dict[str, list[dict[str, Any]]]] = [{} for _ in targets]
     buffered = scanned = 0
@@ -162,16 +156,16 @@ def _fill_streams(store: EventStore, targets: list[Target], head: int, progress:
     return scanned
 
 
-def _flush(store: EventStore, targets: list[Target], buffers: list[dict[str, list[dict[str, Any]]]]) -> None:
-    with write_transaction(store) as connection:
+def _flush(store: EventStore, targets: list[GenerationCursor], buffers: list[dict[str, list[dict[str, Any]]]]) -> None:
+    with read_model_transaction(store) as connection:
         for target, buffer in zip(targets, buffers, strict=True):
             write_rows(connection, target, buffer)
             buffer.clear()
 
 
-def _switch(store: EventStore, state: ProjectionState, targets: list[Target]) -> None:
+def _switch(store: EventStore, state: ProjectionState, targets: list[GenerationCursor]) -> None:
     """Point every rebuilt projection at its new tables in one transaction, then drop the old ones."""
-    with write_transaction(store) as connection:
+    with read_model_transaction(store) as connection:
         meta = state.read(connection, lock=True)
         # The last events, under the pointer lock: nothing appended meanwhile is missed by the switch.
         while apply_batch(store, connection, state, targets, BATCH):
@@ -180,15 +174,15 @@ def _switch(store: EventStore, state: ProjectionState, targets: list[Target]) ->
         for target in targets:
             name, version = target.projection.name, target.projection.version
             state.update(connection, name, generation=target.generation, version=version, building=None)
-    with write_transaction(store) as connection:
+    with read_model_transaction(store) as connection:
         for name, generation in old.items():
             if generation is not None:
                 _drop(connection, state, name, generation)
 
 
-def _abandon(store: EventStore, state: ProjectionState, targets: list[Target]) -> None:
+def _abandon(store: EventStore, state: ProjectionState, targets: list[GenerationCursor]) -> None:
     """Drop an interrupted rebuild's tables (a killed one is cleaned by the next rebuild)."""
-    with write_transaction(store) as connection:
+    with read_model_transaction(store) as connection:
         for target in targets:
             _drop(connection, state, target.projection.name, target.generation)
             state.update(connection, target.projection.name, building=None)

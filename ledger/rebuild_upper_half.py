@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from uuid import UUID
 
-from ledger.projection_runner import Target
+from ledger.projection_runner import GenerationCursor
 from ledger.second_process import SecondProcess, as_result, second_process
 from ledger.storage.store import EventStore
 from projections.registry import PROJECTIONS
@@ -26,7 +26,7 @@ MIDDLE_STREAM = UUID(int=1 << 127)
 REPORT_EVERY = 10_000
 SECOND_PROCESS = "rebuild's second process"
 
-Fill = Callable[[EventStore, list[Target], int, Callable[[int], None], object, object], int]
+Fill = Callable[[EventStore, list[GenerationCursor], int, Callable[[int], None], object, object], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class UpperHalf:
 
 
 @contextmanager
-def upper_half(store: EventStore, targets: list[Target], head: int, fill: Fill) -> Iterator[UpperHalf]:
+def upper_half(store: EventStore, targets: list[GenerationCursor], head: int, fill: Fill) -> Iterator[UpperHalf]:
     """Fill the targets' rows of the streams from ``MIDDLE_STREAM`` on in another process; stop it on the way out."""
     url = store.engine.url.render_as_string(hide_password=False)
     generations = [(t.projection.name, t.generation) for t in targets]
@@ -83,7 +83,7 @@ def _fill_upper_half(
     try:
         store = EventStore(url)
         try:
-            targets = [Target(PROJECTIONS[name], generation, 0) for name, generation in generations]
+            targets = [GenerationCursor(PROJECTIONS[name], generation, 0) for name, generation in generations]
             unreported = 0
 
             def report(events: int) -> None:

@@ -6,14 +6,24 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from commands.errors import LedgerError
+from commands.records import stored_hash
 from commands.timeutil import format_utc
-from ledger.audit.chain import DIGEST_FORMAT, GENESIS_ROOT, checkpoints, checkpoints_table, next_root, raw_rows
+from ledger.audit.chain import (
+    DIGEST_FORMAT,
+    GENESIS_ROOT,
+    checkpoints,
+    checkpoints_table,
+    ensure_checkpoints_table,
+    next_root,
+)
 from ledger.audit.verify import Digest
+from ledger.errors import DatabaseUnavailableError
+from ledger.storage.log_reader import raw_pages
+from ledger.storage.recorder import first_line
 from ledger.storage.store import EventStore
 
 
@@ -33,20 +43,36 @@ class InvalidDigestError(LedgerError):
     """A digest file that is not one of ours (exit 1: bad input data)."""
 
 
+def compute_digest(store: EventStore) -> DigestDocument:
+    """Compute the root over the whole log, reading only the events after the last checkpoint; store nothing."""
+    return _digest(store, checkpoints(store), datetime.now(UTC))
+
+
 def take_digest(store: EventStore) -> DigestDocument:
-    """Compute the root over the whole log, reading only the events after the last checkpoint, and store a checkpoint."""
-    known = checkpoints(store)
-    position, root = (known[-1][0], known[-1][1]) if known else (0, GENESIS_ROOT)
-    for row_id, _stream, _version, _topic, raw_state in raw_rows(store, after=position):
-        position = row_id
-        root = next_root(root, row_id, orjson.loads(bytes(raw_state))["hash"])
-    now = datetime.now(UTC)
-    if not known or known[-1][0] != position:
+    """Compute the digest of the whole log and store it as a checkpoint (the one use case that stores one)."""
+    known, now = checkpoints(store), datetime.now(UTC)
+    document = _digest(store, known, now)
+    if not known or known[-1][0] != document.position:
         try:
+            ensure_checkpoints_table(store)
             with store.engine.begin() as connection:
-                connection.execute(checkpoints_table.insert().values(position=position, root=root, created_at=now))
+                values = {"position": document.position, "root": document.root, "created_at": now}
+                connection.execute(checkpoints_table.insert().values(**values))
         except IntegrityError:
             pass  # a concurrent digest stored the same checkpoint first; verify checks it against the log
+        except DBAPIError as error:  # a read-only database or role, say
+            raise DatabaseUnavailableError(f"cannot store the digest's checkpoint: {first_line(error)}") from None
+    return document
+
+
+def _digest(store: EventStore, known: list[tuple[int, str, datetime]], now: datetime) -> DigestDocument:
+    """Extend the root from the last of the known checkpoints over the events after it."""
+    position, root = (known[-1][0], known[-1][1]) if known else (0, GENESIS_ROOT)
+    with store.scan_connection() as connection:
+        for page in raw_pages(store, connection, after=position):
+            for row_id, _stream, _version, _topic, raw_state in page:
+                root = next_root(root, row_id, stored_hash(bytes(raw_state)))
+            position = page[-1][0]
     return DigestDocument(format=DIGEST_FORMAT, position=position, count=position, root=root, created_at=format_utc(now))
 
 

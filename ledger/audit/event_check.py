@@ -20,7 +20,7 @@ from commands.records import (
     format_1_hash,
     stream_id_for,
 )
-from ledger.audit.chain import driver_pages
+from ledger.storage.log_reader import raw_pages
 from ledger.storage.store import EventStore
 
 # A stream's head: version, hash, position of its last event, stream id as text, and the bytes its
@@ -58,16 +58,22 @@ def contiguous_pages(store: EventStore, after: int, until: int) -> Iterator[Sequ
     Positions are unique and sorted, so a page is gapless when its first and last positions are.
     """
     position = after
-    for page in driver_pages(store, after, until):
-        if page[0][0] != position + 1 or page[-1][0] != position + len(page):
-            gap = next(i for i, row in enumerate(page) if row[0] != position + 1 + i)
-            raise VerificationFailedError(
-                position + gap + 1, f"event missing: the log jumps from position {position + gap} to {page[gap][0]}"
-            )
-        yield page
-        position += len(page)
+    with store.scan_connection() as connection:
+        for page in raw_pages(store, connection, after, until):
+            _check_gapless(page, position)
+            yield page
+            position += len(page)
     if position != until:
         raise VerificationFailedError(position + 1, f"event missing: position {position + 1} is absent")
+
+
+def _check_gapless(page: Sequence[Any], position: int) -> None:
+    """Raise naming the first missing position if a page of rows does not follow ``position`` without a gap."""
+    if page[0][0] != position + 1 or page[-1][0] != position + len(page):
+        gap = next(i for i, row in enumerate(page) if row[0] != position + 1 + i)
+        raise VerificationFailedError(
+            position + gap + 1, f"event missing: the log jumps from position {position + gap} to {page[gap][0]}"
+        )
 
 
 class StreamWalk:
@@ -89,7 +95,7 @@ class StreamWalk:
 
         Format-2 events are checked on their bytes (see ``seal``): the customer and type at
         the front, ``prev_hash`` and ``hash`` at the end, one sha256 over the rest. An event
-        that fails this goes to ``check_event``, which decodes it and names the problem (or
+        that fails this goes to ``check_stored_event``, which decodes it and names the problem (or
         accepts a format-1 event, or a customer key with escapes in its JSON).
         """
         heads, sha256, type_marks = self.heads, hashlib.sha256, _TYPE_MARKS
@@ -108,7 +114,7 @@ class StreamWalk:
             ):
                 head = (version, raw[-66:-2], position, head[3], head[4])
             else:
-                head = check_event(self.store, row, head)
+                head = check_stored_event(self.store, row, head)
             heads[stream_id] = head
             hashes.append(head[1])
 
@@ -120,7 +126,7 @@ class StreamWalk:
             try:
                 prev = str(orjson.loads(raw)["prev_hash"]).encode()
             except (orjson.JSONDecodeError, KeyError, TypeError):
-                prev = b""  # check_event names what is wrong with it
+                prev = b""  # check_stored_event names what is wrong with it
             version_before = version - 1
             self.joins[stream_id] = (position, version, prev)
         start = _stream_start(raw, stream_id)
@@ -131,7 +137,7 @@ def _stream_start(raw: bytes, stream_id: Any) -> tuple[bytes, bytes] | None:
     """Return the stream id as text and the bytes its events start with, when the event's bytes show it is its customer's.
 
     The stream id is ``uuid5(CUSTOMER_NAMESPACE, customer)``, computed here on the stored
-    bytes; a key with escapes in its JSON is left to ``check_event``.
+    bytes; a key with escapes in its JSON is left to ``check_stored_event``.
     """
     if not raw.startswith(_FORMAT_2_START):
         return None
@@ -147,7 +153,7 @@ def _stream_start(raw: bytes, stream_id: Any) -> tuple[bytes, bytes] | None:
     return str(UUID(bytes=bytes(uuid))).encode(), raw[: end + len(_CUSTOMER_END)]
 
 
-def check_event(store: EventStore, row: Any, head: Head) -> Head:
+def check_stored_event(store: EventStore, row: Any, head: Head) -> Head:
     """Check one event from its decoded state and return its stream's new head; raise naming what is wrong."""
     position, stream_id, version, topic, raw = row
     try:

@@ -13,8 +13,8 @@ from typing import Any, Literal
 import orjson
 
 from commands.records import stream_id_for
-from ledger.audit.chain import raw_rows
-from ledger.audit.digest import take_digest
+from ledger.audit.digest import compute_digest
+from ledger.storage.log_reader import as_uuid, raw_pages
 from ledger.storage.store import EventStore
 
 ExportFormat = Literal["jsonl", "csv"]
@@ -36,17 +36,17 @@ def export_events(
     digest = hashlib.sha256()
     count = 0
     # The log digest comes first and bounds the export, so that rows appended meanwhile are not half in it.
-    log = take_digest(store)
-    stream = stream_id_for(customer) if customer is not None else None
+    # It is computed, not stored: an export writes nothing (only ``digest`` stores a checkpoint).
+    log = compute_digest(store)
+    stream = None if customer is None else store.driver_uuid(stream_id_for(customer))
     exported: set[str] = set()  # with a time window, the corrections of exported events are exported too
     header = _csv_line(CSV_COLUMNS) if file_format == "csv" else None
     if header is not None:
         digest.update(header)
         yield header
-    for position, stream_id, version, _topic, raw_state in raw_rows(store, stream_id=stream):
-        if position > log.position:
-            break
-        state = orjson.loads(bytes(raw_state))
+    for position, stream_id, version, _topic, raw_state in _stored_rows(store, log.position, stream):
+        raw = bytes(raw_state)
+        state = orjson.loads(raw)
         occurred = datetime.fromisoformat(state["occurred_at"])
         in_window = not ((occurred_from and occurred < occurred_from) or (occurred_to and occurred > occurred_to))
         corrects_exported = state["type"] in CORRECTION_TYPES and state["data"]["target_event_id"] in exported
@@ -54,7 +54,7 @@ def export_events(
             continue
         if occurred_from or occurred_to:
             exported.add(state["event_id"])
-        line = _line(position, str(stream_id), version, bytes(raw_state), state, file_format)
+        line = _line(position, str(as_uuid(stream_id)), version, raw, state, file_format)
         digest.update(line)
         count += 1
         yield line
@@ -66,6 +66,13 @@ def export_events(
         "log_root": log.root,
     }
     yield (b"# " if file_format == "csv" else b"") + json.dumps({"export": trailer}).encode() + b"\n"
+
+
+def _stored_rows(store: EventStore, until: int, stream_id: Any) -> Iterator[Any]:
+    """Yield the raw rows up to a position (of one stream, in the driver's form, if given), in log order."""
+    with store.engine.connect() as connection:
+        for page in raw_pages(store, connection, 0, until, stream_id=stream_id):
+            yield from page
 
 
 def _line(position: int, stream: str, version: int, raw: bytes, state: dict[str, Any], file_format: ExportFormat) -> bytes:

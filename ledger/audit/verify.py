@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from typing import Any
 
-from sqlalchemy import text
-
 from ledger.audit.chain import GENESIS_ROOT, checkpoints
 from ledger.audit.event_check import (
     STREAM_START,
     StreamWalk,
     VerificationFailedError,
-    check_event,
+    check_stored_event,
     contiguous_pages,
 )
 from ledger.second_process import SecondProcess, as_result, second_process
+from ledger.storage.log_reader import raw_row_at
 from ledger.storage.store import EventStore
 
 __all__ = ["Digest", "VerificationFailedError", "VerificationReport", "verify_log"]
@@ -205,15 +204,10 @@ def _join(walk: StreamWalk, part: _Part, root_failure: VerificationFailedError |
     ]
     if unlinked:
         position, stream_id = min(unlinked)
-        check_event(walk.store, _row_at(walk.store, position), walk.heads.get(stream_id) or STREAM_START)
+        with walk.store.engine.connect() as connection:
+            row = raw_row_at(walk.store, connection, position)
+        check_stored_event(walk.store, row, walk.heads.get(stream_id) or STREAM_START)
         raise VerificationFailedError(position, "order changed: the stream does not link to the first half's events")
     failures = [f for f in (part.failure, root_failure) if f is not None]
     if failures:
         raise min(failures, key=lambda f: f.position)
-
-
-def _row_at(store: EventStore, position: int) -> Any:
-    """Return the raw row at a position, as the driver returns it."""
-    sql = f"SELECT id, originator_id, originator_version, topic, state FROM {store.events_table.name} WHERE id = :position"
-    with store.engine.connect() as connection:
-        return tuple(connection.execute(text(sql), {"position": position}).one())

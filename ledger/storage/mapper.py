@@ -8,11 +8,10 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import resolve_topic
 
 from commands.events import EventData
-from commands.records import RecordedEvent, stored_state
-from commands.timeutil import format_utc
+from commands.records import RecordedEvent
 
 
 class OrjsonTranscoder(Transcoder):
@@ -28,35 +27,16 @@ class OrjsonTranscoder(Transcoder):
 
 
 class LedgerMapper(Mapper[UUID]):
-    """Map ``RecordedEvent`` objects to the library's stored events and back, upcasting old versions."""
+    """Map the library's stored events to ``RecordedEvent`` objects, upcasting old versions.
+
+    Only this way: the ledger's write path (``WriteTransaction``) seals and stores events itself.
+    """
 
     def __init__(self) -> None:
         super().__init__(transcoder=OrjsonTranscoder())
 
-    def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        """Encode a recorded event as the library's ``StoredEvent``."""
-        event: RecordedEvent = domain_event
-        state = stored_state(
-            event_id=event.event_id,
-            customer=event.customer,
-            occurred_at=event.occurred_at,
-            recorded_at=format_utc(event.recorded_at),
-            source=event.source,
-            actor=event.actor,
-            correlation_id=event.correlation_id,
-            data=event.data,
-            prev_hash=event.prev_hash,
-        )
-        state["hash"] = event.hash
-        return StoredEvent(
-            originator_id=event.stream_id,
-            originator_version=event.version,
-            topic=get_topic(type(event.data)),
-            state=self.transcoder.encode(state),
-        )
-
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        """Decode a stored event for the library (see ``to_recorded_event``)."""
+        """Decode a stored event for the library's subscriptions (``ProjectionRunner``; see ``to_recorded_event``)."""
         return self.to_recorded_event(stored_event)
 
     def to_recorded_event(self, stored_event: StoredEvent) -> RecordedEvent:

@@ -1,15 +1,16 @@
 """The eventsourcing application and infrastructure factory behind the ledger.
 
 The library's SQLAlchemy module holds the events table and the notification
-log; this module only tunes its engine (SQLite pragmas, write locks) so that
-several processes can append to one database file safely.
+log; this module puts the ledger's recorder (``ledger.storage.recorder``) in its
+factory and tunes its engine (SQLite pragmas, write locks) so that several
+processes can append to one database file safely.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, Transcoder
@@ -19,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from ledger.storage.mapper import LedgerMapper, OrjsonTranscoder
+from ledger.storage.recorder import LedgerRecorder
 
 APPLICATION_NAME = "Ledger"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -29,9 +31,10 @@ SQLITE_CACHE_KIB = 256 * 1024
 
 
 class LedgerFactory(SQLAlchemyFactory):
-    """The library's SQLAlchemy factory with an engine tuned for concurrent appends."""
+    """The library's SQLAlchemy factory with the ledger's recorder and an engine tuned for concurrent appends."""
 
     SQLITE_SYNCHRONOUS = "SQLITE_SYNCHRONOUS"
+    application_recorder_class = LedgerRecorder
 
     def __init__(self, env: Environment):
         super().__init__(env)
@@ -78,16 +81,19 @@ def _use_wal(cursor: Any) -> None:
             if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 cursor.execute("PRAGMA journal_mode = WAL")
             return
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as error:
+            if "readonly" in str(error):
+                return  # opened read-only (verify, export): the file keeps its journal mode
             if time.monotonic() > deadline:
                 raise
             time.sleep(WAL_SWITCH_RETRY_S)
 
 
 class LedgerApplication(Application[Any]):
-    """Holds the library's recorder and mapper for the ledger's events."""
+    """Holds the ledger's recorder and mapper; the library's ``ProjectionRunner`` can follow it given only ``SQLALCHEMY_URL``."""
 
     name = APPLICATION_NAME
+    env: ClassVar[dict[str, str]] = {"PERSISTENCE_MODULE": "ledger.storage.persistence:LedgerFactory"}
 
     def construct_transcoder(self) -> Transcoder:
         """Use the orjson transcoder: event state is JSON-native already."""

@@ -1,6 +1,7 @@
-"""The event store: the library's events table and notification log, plus the
-side tables that make appends cheap (``ledger.side_tables``), all written in one
-transaction per batch (``ledger.write_transaction``).
+"""The event store: the ledger's recorder (``ledger.storage.recorder``), which writes
+the library's events table and the side tables that make appends cheap in one
+transaction per batch, and the reads the application makes of the log, all through
+the one log reader (``ledger.storage.log_reader``).
 
 A stream's head (last version and hash) is its last event, found through the
 library's (stream, version) index: a table of heads cost every append one more
@@ -18,17 +19,18 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Engine, Table, func, inspect, select, text
+from sqlalchemy import Table, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError
 
 from commands.records import RecordedEvent, stream_id_for
 from ledger.errors import DatabaseUnavailableError
+from ledger.storage import log_reader
 from ledger.storage.mapper import LedgerMapper
 from ledger.storage.persistence import SQLITE_CACHE_KIB, LedgerApplication
+from ledger.storage.recorder import LedgerRecorder, first_line
 from ledger.storage.side_tables import event_ids_table, metadata
-from ledger.storage.write_sql import WriteStatements
-from ledger.storage.write_transaction import WriteTransaction, postgres_transaction, sqlite_transaction
+from ledger.storage.write_transaction import WriteTransaction
 
 # Any key shared by the processes that create the ledger's tables (pg_advisory_xact_lock).
 SCHEMA_LOCK = 0x6C65646765720001
@@ -41,12 +43,13 @@ SCAN_CACHE_KIB = 16 * 1024
 
 
 class EventStore:
-    """Customer streams on top of the eventsourcing library's SQLAlchemy recorder."""
+    """Customer streams on the ledger's recorder: its write path, and the application's reads of the log."""
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL"):
         try:
             self.application = LedgerApplication(
                 env={
+                    # Given here too, over any PERSISTENCE_MODULE in the process's environment.
                     "PERSISTENCE_MODULE": "ledger.storage.persistence:LedgerFactory",
                     "SQLALCHEMY_URL": url,
                     "SQLITE_SYNCHRONOUS": sqlite_synchronous,
@@ -54,22 +57,19 @@ class EventStore:
                     "CREATE_TABLE": "no",
                 }
             )
-            self.recorder = self.application.recorder
-            engine = self.recorder.datastore.engine  # type: ignore[attr-defined]
-            assert isinstance(engine, Engine)
-            self.engine = engine
-            self.is_postgres = engine.dialect.name == "postgresql"
-            # The driver's parameter placeholder, for the hot reads that bypass SQLAlchemy Core.
-            self.mark = "%s" if self.is_postgres else "?"
-            self.ensure_tables([*self.recorder.tables, *metadata.sorted_tables])  # type: ignore[attr-defined]
+            recorder = self.application.recorder
+            assert isinstance(recorder, LedgerRecorder)
+            self.recorder = recorder
+            self.engine = recorder.engine
+            self.is_postgres = recorder.is_postgres
+            self.mark = recorder.mark
+            self.ensure_tables([*recorder.tables, *metadata.sorted_tables])
         except Exception as error:  # the library wraps driver errors in several ways
-            raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {_first_line(error)}") from None
-        self.events_table: Table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
-        self.mapper = LedgerMapper()
-        self.write_sql = WriteStatements(self.events_table, self.is_postgres, self.recorder.channel_name)  # type: ignore[attr-defined]
-        self.driver_errors = (OperationalError, self.engine.dialect.loaded_dbapi.OperationalError)
-        # Write connections between writes, checked out of the pool: one per thread that writes at once.
-        self._idle_writers: list[Any] = []
+            raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {first_line(error)}") from None
+        self.events_table: Table = recorder.events_table
+        mapper = self.application.mapper
+        assert isinstance(mapper, LedgerMapper)
+        self.mapper = mapper
 
     def ensure_tables(self, tables: list[Table]) -> None:
         """Create whichever of these tables are missing; a read first, so that opening an existing ledger takes no lock."""
@@ -108,63 +108,15 @@ class EventStore:
 
     def driver_uuid(self, stream_id: UUID) -> Any:
         """Return a stream id as the events table's column expects it from the driver (16 bytes on SQLite)."""
-        return stream_id if self.is_postgres else stream_id.bytes
+        return self.recorder.driver_uuid(stream_id)
 
     def close(self) -> None:
         """Release every pooled connection."""
-        while self._idle_writers:
-            self._idle_writers.pop().close()
-        self.engine.dispose()
+        self.recorder.close()
 
-    @contextmanager
-    def write(self) -> Iterator[WriteTransaction]:
-        """Open the single write transaction of a batch, holding the log's write lock.
-
-        It runs on a DB-API connection of the pool, kept between writes (see ``_idle_writers``):
-        SQLAlchemy's connection and transaction objects cost a single append 18 µs (of about 200)
-        to open, commit and close, and the pool's checkout and return 22 µs more.
-        """
-        connection = self._writer()
-        try:
-            with self.driver_transaction(connection) as cursor:
-                transaction = WriteTransaction(self, cursor)
-                yield transaction
-                if self.is_postgres and transaction.recorded:
-                    cursor.execute(self.write_sql.postgres_notify)
-        except BaseException as error:
-            self._keep_or_discard(connection)
-            if isinstance(error, self.driver_errors):
-                raise DatabaseUnavailableError(f"database write failed: {_first_line(error)}") from None
-            raise
-        self._idle_writers.append(connection)
-
-    def _keep_or_discard(self, connection: Any) -> None:
-        """Keep a write connection that a failed write rolled back; close one that broke (a server restarted, say)."""
-        driver = connection.driver_connection
-        try:
-            if self.is_postgres:
-                usable = not driver.closed and driver.info.transaction_status.name == "IDLE"
-            else:
-                usable = not driver.in_transaction  # raises on a closed connection
-        except Exception:
-            usable = False
-        if usable:
-            self._idle_writers.append(connection)
-            return
-        with contextlib.suppress(Exception):  # the pool opens a new one in its place
-            connection.invalidate()
-            connection.close()
-
-    def _writer(self) -> Any:
-        """Return a write connection left by an earlier write, or a new one from the pool."""
-        try:
-            return self._idle_writers.pop()  # atomic: two threads never get the same one
-        except IndexError:
-            return self.engine.raw_connection()
-
-    def driver_transaction(self, connection: Any) -> contextlib.AbstractContextManager[Any]:
-        """Run a write transaction on a pooled DB-API connection, yielding its cursor; commit unless it raises."""
-        return postgres_transaction(connection, self.write_sql) if self.is_postgres else sqlite_transaction(connection)
+    def write(self) -> contextlib.AbstractContextManager[WriteTransaction]:
+        """Open the single write transaction of a batch, holding the log's write lock (the recorder's fast path)."""
+        return self.recorder.write()
 
     @contextmanager
     def scan_connection(self) -> Iterator[Connection]:
@@ -181,29 +133,25 @@ class EventStore:
 
     def stream(self, customer: str) -> list[RecordedEvent]:
         """Return a customer's events in stream order (empty if the customer is unknown)."""
-        table = self.events_table
-        query = (
-            select(table.c.id, table.c.originator_id, table.c.originator_version, table.c.topic, table.c.state)
-            .where(table.c.originator_id == stream_id_for(customer))
-            .order_by(table.c.originator_version)
-        )
-        return self._decode(query)
+        stream_id = stream_id_for(customer)
+        with self.engine.connect() as connection:
+            rows = log_reader.stream_rows(self, connection, self.driver_uuid(stream_id))
+        return [
+            self.mapper.to_recorded_event(
+                Notification(id=row[0], originator_id=stream_id, originator_version=row[2], topic=row[3], state=bytes(row[4]))
+            )
+            for row in rows
+        ]
 
     def log(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Return up to limit events of the global log after a position, in log order."""
-        table = self.events_table
-        query = (
-            select(table.c.id, table.c.originator_id, table.c.originator_version, table.c.topic, table.c.state)
-            .where(table.c.id > after)
-            .order_by(table.c.id)
-            .limit(limit)
-        )
-        return self._decode(query)
+        notifications = self.recorder.select_notifications(after, limit, inclusive_of_start=False)
+        return [self.mapper.to_recorded_event(notification) for notification in notifications]
 
     def max_position(self) -> int:
         """Return the position of the newest event in the log (0 when empty)."""
         with self.engine.connect() as connection:
-            return connection.execute(select(func.coalesce(func.max(self.events_table.c.id), 0))).scalar_one()
+            return log_reader.log_head(self, connection)
 
     def position_of(self, event_id: str) -> int:
         """Return the log position of a stored event_id."""
@@ -214,27 +162,9 @@ class EventStore:
 
     def customer_of(self, event_id: str) -> str | None:
         """Return the customer of a stored event, or None if no event has this id."""
-        ids, table = event_ids_table.c, self.events_table
-        query = (
-            select(table.c.state).join_from(event_ids_table, table, table.c.id == ids.position).where(ids.event_id == event_id)
-        )
         with self.engine.connect() as connection:
-            state = connection.execute(query).scalar_one_or_none()
-        return None if state is None else str(self.mapper.transcoder.decode(bytes(state))["customer"])
-
-    def _decode(self, query: Any) -> list[RecordedEvent]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return [
-            self.mapper.to_recorded_event(
-                Notification(id=row[0], originator_id=row[1], originator_version=row[2], topic=row[3], state=bytes(row[4]))
-            )
-            for row in rows
-        ]
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            state = log_reader.state_of_event(self, connection, event_id)
+        return None if state is None else str(self.mapper.transcoder.decode(state)["customer"])
 
 
 def _redact(url: str) -> str:

@@ -2,8 +2,9 @@
 
 A single append runs about ten statements; through SQLAlchemy's execution layer each
 cost 30-60 µs of Python (parameter processing, result wrapping), several times what
-SQLite takes to run it. The tables are still defined, created and read with SQLAlchemy
-Core (``ledger.store``); only these hot statements bypass it.
+SQLite takes to run it. The tables are still defined and created with SQLAlchemy Core
+(``ledger.storage.store``); the write transaction's lookups of stream heads and targets
+run here, under the write lock, and every other read of the log in ``ledger.storage.log_reader``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Table
+
+from ledger.storage.log_reader import head_statement, states_at_statement, stream_heads_statement
 
 
 class WriteStatements:
@@ -33,7 +36,7 @@ class WriteStatements:
         self.postgres_begin = (f"LOCK TABLE {events.name} IN EXCLUSIVE MODE", "SET LOCAL enable_seqscan = off")
         self.postgres_notify = f"NOTIFY {channel}"  # wakes subscriptions (the library's ApplicationRecorder.subscribe)
         self.side_uuid: Callable[[UUID], Any] = (lambda u: u) if is_postgres else (lambda u: u.hex)
-        self.max_position = f"SELECT COALESCE(MAX(id), 0) FROM {events.name}"
+        self.max_position = head_statement(events.name)
         self.insert_event = (
             f"INSERT INTO {events.name} (id, originator_id, originator_version, topic, state) VALUES ({_marks(mark, 5)})"
         )
@@ -58,24 +61,8 @@ class WriteStatements:
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def stream_heads(self, count: int) -> str:
-        """Return the last event (stream_id, version, state) of each of ``count`` streams that has one.
-
-        One seek of the (stream, version) index per stream, from its end: a MAX or DISTINCT ON
-        over the stream's rows would read its whole history.
-        """
-        events, wanted = self.events, ", ".join([f"({self.mark})"] * count)
-        if self.is_postgres:
-            return (
-                f"SELECT e.originator_id, e.originator_version, e.state FROM (VALUES {wanted}) AS w (id)"
-                f" CROSS JOIN LATERAL (SELECT originator_id, originator_version, state FROM {events}"
-                " WHERE originator_id = w.id ORDER BY originator_version DESC LIMIT 1) AS e"
-            )
-        return (
-            f"SELECT e.originator_id, e.originator_version, e.state FROM (VALUES {wanted}) AS w"
-            f" JOIN {events} AS e ON e.originator_id = w.column1 AND e.originator_version ="
-            f" (SELECT m.originator_version FROM {events} AS m WHERE m.originator_id = w.column1"
-            " ORDER BY m.originator_version DESC LIMIT 1)"
-        )
+        """Return the last event (stream_id, version, state) of each of ``count`` streams that has one."""
+        return stream_heads_statement(self.events, self.mark, self.is_postgres, count)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def targets_and_corrections(self, count: int) -> str:
@@ -92,7 +79,7 @@ class WriteStatements:
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def states_at(self, count: int) -> str:
         """Return the stored states (position, state) at ``count`` log positions."""
-        return f"SELECT id, state FROM {self.events} WHERE id IN ({_marks(self.mark, count)})"
+        return states_at_statement(self.events, self.mark, count)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def rows_by_key(self, table: str, key: str, columns: tuple[str, ...], count: int) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Table
 
 from commands.events import (
     ComplaintFiled,
@@ -23,14 +25,10 @@ from commands.timeutil import format_utc
 from ledger.storage.side_tables import complaints_table, orders_table
 from ledger.storage.write_sql import WriteStatements
 
-if TYPE_CHECKING:
-    from sqlalchemy import Table
-
-    from ledger.storage.store import EventStore
-
 # Keeps every IN (...) list well under SQLite's bound-parameter limit.
 IN_CHUNK = 500
 COMPLAINT_EVENTS = (ComplaintFiled, ComplaintResponded, ComplaintResolved, ComplaintReopened)
+STATUS_EVENTS = (ComplaintFiled, ComplaintResolved, ComplaintReopened)  # those that set a complaint's status
 # A query sent but not read yet, and the function its rows go to.
 Pending = tuple[Any, Callable[[list[Any]], None]]
 
@@ -41,12 +39,16 @@ def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
 
 
 class WriteTransaction:
-    """Loads the stream state a batch needs and records its events, inside one transaction."""
+    """Loads the stream state a batch needs and records its events, inside one transaction.
 
-    def __init__(self, store: EventStore, cursor: Any):
-        self.store = store
-        self.sql = store.write_sql
-        self.cursor = cursor  # the DB-API cursor of the transaction (see ledger.write_sql)
+    ``LedgerRecorder.write`` opens it under the log's write lock, on that transaction's DB-API cursor.
+    """
+
+    def __init__(self, cursor: Any, sql: WriteStatements, decode: Callable[[bytes], Any], driver_uuid: Callable[[UUID], Any]):
+        self.sql = sql
+        self.cursor = cursor  # the DB-API cursor of the transaction (see ledger.storage.write_sql)
+        self.decode = decode
+        self.driver_uuid = driver_uuid
         self.streams: dict[str, StreamState] = {}
         self._looked_up_orders: set[tuple[str, str]] = set()
         self._looked_up_complaints: set[tuple[str, str]] = set()
@@ -95,7 +97,7 @@ class WriteTransaction:
 
     def _queue_heads(self, pending: list[Pending], customers: list[str]) -> None:
         """Create the state of streams not loaded yet and queue the lookup of their heads."""
-        driver_uuid = self.store.driver_uuid
+        driver_uuid = self.driver_uuid
         for customer in customers:
             self.streams[customer] = StreamState(stream_id_for(customer), customer)
         for chunk in _chunks(customers):
@@ -171,7 +173,7 @@ class WriteTransaction:
         return [t for t in loaded if t is not None and t.customer == wanted[t.event_id]]
 
     def _states_at(self, positions: list[int]) -> dict[int, dict[str, Any]]:
-        decode = self.store.mapper.transcoder.decode
+        decode = self.decode
         states: dict[int, dict[str, Any]] = {}
         for chunk in _chunks(positions):
             rows = self._rows(self.sql.states_at(len(chunk)), chunk)
@@ -190,7 +192,6 @@ class WriteTransaction:
         """Store events whose rules passed (their state already applied), chaining their hashes."""
         if not events:
             return []
-        store = self.store
         if self.position is None:
             self.position = self._rows(self.sql.max_position, ())[0][0]
         position = self.position
@@ -210,7 +211,7 @@ class WriteTransaction:
                 prev_hash=state.last_hash,
             )
             event_rows.append(
-                (position, store.driver_uuid(state.stream_id), state.version, TOPIC_BY_TYPE[event.data.wire_name], encoded)
+                (position, self.driver_uuid(state.stream_id), state.version, TOPIC_BY_TYPE[event.data.wire_name], encoded)
             )
             recorded.append(
                 RecordedEvent(
@@ -266,11 +267,7 @@ class WriteTransaction:
             self.cursor.executemany(self.sql.update_order, old)
 
     def _save_complaints(self, events: list[NewEvent]) -> None:
-        keys = {
-            (e.customer, e.data.complaint_id)
-            for e in events
-            if isinstance(e.data, ComplaintFiled | ComplaintResolved | ComplaintReopened)
-        }
+        keys = {(e.customer, e.data.complaint_id) for e in events if isinstance(e.data, STATUS_EVENTS)}
         new: list[tuple[Any, ...]] = []
         old: list[tuple[Any, ...]] = []
         for customer, complaint_id in keys:
@@ -285,47 +282,6 @@ class WriteTransaction:
             self.cursor.executemany(self.sql.insert_complaint, new)
         if old:
             self.cursor.executemany(self.sql.update_complaint, old)
-
-
-@contextmanager
-def sqlite_transaction(connection: Any) -> Iterator[Any]:
-    """BEGIN IMMEDIATE: the write lock up front, so that a writer waits for another instead of failing on its first write."""
-    cursor = connection.cursor()
-    cursor.execute("BEGIN IMMEDIATE")
-    try:
-        yield cursor
-    except BaseException:
-        connection.rollback()
-        raise
-    connection.commit()
-
-
-@contextmanager
-def postgres_transaction(connection: Any, sql: WriteStatements) -> Iterator[Any]:
-    """A transaction in psycopg's pipeline mode: statements are queued until a result is needed.
-
-    Each statement is otherwise a round trip to the server (about 100 µs on loopback here,
-    and the server shares the cores). BEGIN and COMMIT are queued as statements, in autocommit
-    mode, because psycopg waits for the server after its own BEGIN: the opening statements
-    then share one round trip with a batch's lookups, and the writes, NOTIFY and COMMIT another.
-    """
-    from psycopg.pq import TransactionStatus  # here: SQLite users need not load psycopg (0.1 s)
-
-    driver = connection.driver_connection
-    driver.autocommit = True
-    try:
-        with driver.pipeline():
-            cursor = connection.cursor()
-            for statement in ("BEGIN", *sql.postgres_begin):
-                cursor.execute(statement)
-            yield cursor  # on an error, leaving the pipeline sends what is queued; the ROLLBACK below ends it
-            cursor.execute("COMMIT")
-    finally:
-        try:
-            if driver.info.transaction_status != TransactionStatus.IDLE:
-                driver.execute("ROLLBACK")
-        finally:
-            driver.autocommit = False
 
 
 def _adding_first_column_to(found: set[Any]) -> Callable[[list[Any]], None]:

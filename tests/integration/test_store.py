@@ -223,7 +223,7 @@ def test_append_cost_does_not_grow_with_the_stream(sqlite_url):
             dbapi_connection.set_progress_handler(count_steps, 1)
 
         event.listen(ledger.store.engine, "checkout", on_checkout)
-        for kept in ledger.store._idle_writers:  # the write connection, kept since the appends above
+        for kept in ledger.store.recorder._idle_writers:  # the write connection, kept since the appends above
             on_checkout(kept.driver_connection, None, None)
         counted = {}
         for customer in ("BIG", "SMALL"):
@@ -239,7 +239,7 @@ def test_stream_head_lookup_reads_one_row_per_stream_on_postgres(postgres_url):
     with Ledger(postgres_url, config=LedgerConfig()) as ledger:
         ledger.append_many([{"type": "contact", "customer": "BIG", "data": {"channel": "web"}} for _ in range(3000)])
         ledger.append("contact", "SMALL", {"channel": "web"})
-        sql = ledger.store.write_sql.stream_heads(2)
+        sql = ledger.store.recorder.write_sql.stream_heads(2)
         raw = ledger.store.engine.raw_connection()
         try:
             cursor = raw.cursor()
@@ -324,39 +324,39 @@ def test_a_failing_statement_rolls_back_and_leaves_the_write_connection_as_it_wa
     taken_position = (1, store.driver_uuid(stream_id_for("C-9")), 1, "topic", b"{}")
     with pytest.raises(store.engine.dialect.loaded_dbapi.IntegrityError), store.write() as transaction:
         append_batch(transaction, [ledger.parse({"type": "contact", "customer": "C-2", "data": {"channel": "web"}})])
-        transaction.cursor.execute(store.write_sql.insert_event, taken_position)
+        transaction.cursor.execute(store.recorder.write_sql.insert_event, taken_position)
     assert [e.customer for e in ledger.log()] == ["C-1"]
-    [connection] = store._idle_writers  # kept for the next write: the statement failed, not the connection
+    [connection] = store.recorder._idle_writers  # kept for the next write: the statement failed, not the connection
     if store.is_postgres:  # pipeline mode and autocommit were the write's alone
         assert connection.driver_connection.autocommit is False
         assert connection.driver_connection.info.transaction_status.name == "IDLE"
     else:
         assert not connection.driver_connection.in_transaction
     ledger.append("contact", "C-3", {"channel": "web"})
-    assert store._idle_writers == [connection]
+    assert store.recorder._idle_writers == [connection]
     assert [e.customer for e in ledger.log()] == ["C-1", "C-3"]
 
 
 def test_writes_keep_their_connection_and_a_broken_one_is_replaced(ledger: Ledger):
     store = ledger.store
     ledger.append("contact", "C-1", {"channel": "web"})
-    [kept] = store._idle_writers
+    [kept] = store.recorder._idle_writers
     ledger.append("contact", "C-2", {"channel": "web"})
-    assert store._idle_writers == [kept]  # the pool is not asked again
+    assert store.recorder._idle_writers == [kept]  # the pool is not asked again
     kept.driver_connection.close()  # as if the server had gone away
     with pytest.raises(DatabaseUnavailableError if store.is_postgres else store.engine.dialect.loaded_dbapi.ProgrammingError):
         ledger.append("contact", "C-3", {"channel": "web"})
-    assert store._idle_writers == []
+    assert store.recorder._idle_writers == []
     ledger.append("contact", "C-4", {"channel": "web"})
     assert [e.customer for e in ledger.log()] == ["C-1", "C-2", "C-4"]
 
 
 def test_a_rule_violation_keeps_the_write_connection(ledger: Ledger):
     ledger.append("purchase", "C-1", {"order_id": "O-1", "amount": "10.00"})
-    [kept] = ledger.store._idle_writers
+    [kept] = ledger.store.recorder._idle_writers
     with pytest.raises(RuleViolationError):
         ledger.append("refund", "C-1", {"order_id": "O-1", "amount": "20.00"})
-    assert ledger.store._idle_writers == [kept]
+    assert ledger.store.recorder._idle_writers == [kept]
     assert ledger.append("refund", "C-1", {"order_id": "O-1", "amount": "10.00"}).position == 2
 
 
@@ -370,4 +370,4 @@ def test_threads_appending_at_once_each_write_on_a_connection_of_their_own(ledge
     events = ledger.log(limit=1000)
     assert len({e.event_id for e in events}) == len(events) == 200
     assert [e.position for e in events] == list(range(1, 201))
-    assert 1 <= len(ledger.store._idle_writers) == len(set(map(id, ledger.store._idle_writers))) <= 4
+    assert 1 <= len(ledger.store.recorder._idle_writers) == len(set(map(id, ledger.store.recorder._idle_writers))) <= 4

@@ -1,26 +1,27 @@
-"""Rules for voids and corrections: they refer to an earlier event of the same customer."""
+"""What voids and corrections mean: written once, for the write-side rules and for every reader.
+
+A void says that its target never happened: readers leave the target out. The
+complaint steps that move a complaint's state are not voided: a further step follows.
+A correction replaces some data fields of its target: not the fields that say which
+order or complaint the event belongs to (void it and record it again), and a change
+to None removes an optional field. Corrections of one target apply in log order, so
+later ones win; voids and corrections themselves are final and are not facts about
+the customer. A reader asking what the ledger knew at a time counts only what was
+recorded by then; what it counts is corrected whenever the correction occurred.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
-from pydantic import ValidationError
+from commands.events import ComplaintFiled, ComplaintReopened, ComplaintResolved, EventCorrected, EventVoided
 
-from commands.currencies import MINOR_UNITS
-from commands.errors import RuleViolationError
-from commands.events import (
-    EVENT_TYPES,
-    ComplaintFiled,
-    ComplaintReopened,
-    ComplaintResolved,
-    EventCorrected,
-    EventVoided,
-    PurchaseRecorded,
-    RefundIssued,
-)
-from commands.inputs import pydantic_problems
-from commands.stream_state import StreamState, Target, to_minor_units
-
+VOID = EventVoided.wire_name
+CORRECTION = EventCorrected.wire_name
+CORRECTION_TYPES = frozenset({VOID, CORRECTION})
 # Fields that say which order or complaint an event belongs to: a mistake there
 # is fixed by voiding the event and recording the right one.
 IDENTITY_FIELDS = frozenset({"order_id", "currency", "complaint_id"})
@@ -28,70 +29,63 @@ IDENTITY_FIELDS = frozenset({"order_id", "currency", "complaint_id"})
 STATE_CHANGING_STEPS = frozenset({ComplaintFiled.wire_name, ComplaintResolved.wire_name, ComplaintReopened.wire_name})
 
 
-def check_target(state: StreamState, target_event_id: str) -> Target:
-    """Return the target of a void or correction, or raise if it cannot be corrected."""
-    target = state.targets.get(target_event_id)
-    if target is None:
-        raise RuleViolationError("data.target_event_id", f"no event {target_event_id} in the ledger")
-    if target.customer != state.customer:
-        raise RuleViolationError("data.target_event_id", f"event {target_event_id} belongs to another customer")
-    if target.voided:
-        raise RuleViolationError("data.target_event_id", f"event {target_event_id} is voided")
-    if target.is_correction:
-        raise RuleViolationError("data.target_event_id", f"event {target_event_id} is a correction: corrections are final")
-    return target
+class StoredFact(Protocol):
+    """What the semantics read of a stored event: its wire name, id and data as stored (JSON values)."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def event_id(self) -> str: ...
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
 
 
-def check_void(state: StreamState, void: EventVoided) -> EventVoided:
-    """A void removes a purchase or refund from its order's totals; refunds must never exceed what stays paid."""
-    target = check_target(state, void.target_event_id)
-    if target.type in STATE_CHANGING_STEPS:
-        raise RuleViolationError(
-            "data.target_event_id", f"a {target.type} cannot be voided: record a further complaint step instead"
-        )
-    if target.type == PurchaseRecorded.wire_name:
-        order = state.orders[target.data["order_id"]]
-        remaining = order.paid_minor - to_minor_units(Decimal(target.data["amount"]), order.currency)
-        if remaining < order.refunded_minor:
-            raise RuleViolationError(
-                "data.target_event_id",
-                f"voiding it would leave {_money(order.refunded_minor, order.currency)} refunded on order "
-                f"{target.data['order_id']} against {_money(remaining, order.currency)} paid: void the refunds first",
-            )
-    return void
+F = TypeVar("F", bound=StoredFact)
+E = TypeVar("E")
 
 
-def check_correction(state: StreamState, correction: EventCorrected) -> EventCorrected:
-    """A correction changes existing data fields of its target; the corrected event must still be valid."""
-    target = check_target(state, correction.target_event_id)
-    data_cls = EVENT_TYPES[target.type]
-    for field in correction.changes:
-        if field not in data_cls.model_fields:
-            raise RuleViolationError(f"data.changes.{field}", f"{target.type} has no field {field}")
-        if field in IDENTITY_FIELDS:
-            raise RuleViolationError(f"data.changes.{field}", f"{field} cannot be corrected: void the event and record it again")
-    try:
-        corrected = data_cls.model_validate({**target.data, **correction.changes})
-    except ValidationError as error:
-        field, reason = pydantic_problems(error, prefix="data.changes")[0]
-        raise RuleViolationError(field, reason) from None
-    dumped = corrected.model_dump(mode="json", exclude_none=True)
-    changes = {field: dumped.get(field) for field in correction.changes}
-    if "amount" in changes and target.type in (PurchaseRecorded.wire_name, RefundIssued.wire_name):
-        order = state.orders[target.data["order_id"]]
-        delta = to_minor_units(Decimal(str(changes["amount"])), order.currency) - to_minor_units(
-            Decimal(target.data["amount"]), order.currency
-        )
-        paid = order.paid_minor + (delta if target.type == PurchaseRecorded.wire_name else 0)
-        refunded = order.refunded_minor + (delta if target.type == RefundIssued.wire_name else 0)
-        if refunded > paid:
-            raise RuleViolationError(
-                "data.changes.amount",
-                f"order {target.data['order_id']} would have {_money(refunded, order.currency)} refunded "
-                f"against {_money(paid, order.currency)} paid",
-            )
-    return correction.model_copy(update={"changes": changes})
+def corrected_data(data: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Return data with a correction's changes applied: fields replaced, fields changed to None removed."""
+    return {k: v for k, v in {**data, **changes}.items() if v is not None}
 
 
-def _money(minor: int, currency: str) -> str:
-    return f"{Decimal(minor).scaleb(-MINOR_UNITS[currency])} {currency}"
+def recorded_by(events: list[E], known_at: datetime | None, recorded_at: Callable[[E], datetime]) -> list[E]:
+    """Return the events the ledger held at known_at (all of them when known_at is None)."""
+    return events if known_at is None else [e for e in events if recorded_at(e) <= known_at]
+
+
+@dataclass(slots=True)
+class StreamCorrections:
+    """The voids and corrections of one stream: the events voided and each target's changes, later ones winning."""
+
+    voided: set[str] = field(default_factory=set)
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def apply(self, events: Iterable[F], with_data: Callable[[F, dict[str, Any]], F]) -> list[F]:
+        """Return the events that count, in order: voids, corrections and voided events left out, corrections applied."""
+        voided, changes = self.voided, self.changes
+        counted: list[F] = []
+        for event in events:
+            if event.type in CORRECTION_TYPES or event.event_id in voided:
+                continue
+            update = changes.get(event.event_id)
+            counted.append(event if update is None else with_data(event, corrected_data(event.data, update)))
+        return counted
+
+
+def stream_corrections(events: Iterable[StoredFact]) -> StreamCorrections | None:
+    """Return the voids and corrections among one stream's events (in log order), or None when there are none."""
+    found: StreamCorrections | None = None
+    corrections = CORRECTION_TYPES  # a local: this loop runs once per event of every rebuild
+    for event in events:
+        if event.type in corrections:
+            if found is None:
+                found = StreamCorrections()
+            data = event.data
+            if event.type == VOID:
+                found.voided.add(data["target_event_id"])
+            else:
+                found.changes.setdefault(data["target_event_id"], {}).update(data["changes"])
+    return found

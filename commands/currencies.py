@@ -21,8 +21,3 @@ _MINOR_UNITS_BY_PLACES: dict[int, str] = {
 }
 
 MINOR_UNITS: dict[str, int] = {code: places for places, codes in _MINOR_UNITS_BY_PLACES.items() for code in codes.split()}
-
-
-def is_currency(code: str) -> bool:
-    """Tell whether code is an active ISO 4217 currency code."""
-    return code in MINOR_UNITS

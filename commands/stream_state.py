@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from commands.corrections import CORRECTION_TYPES, corrected_data
 from commands.currencies import MINOR_UNITS
 from commands.events import (
     ComplaintFiled,
@@ -65,7 +66,7 @@ class Target:
     @property
     def is_correction(self) -> bool:
         """Tell whether the target is itself a void or a correction."""
-        return self.type in (EventVoided.wire_name, EventCorrected.wire_name)
+        return self.type in CORRECTION_TYPES
 
 
 @dataclass(slots=True)
@@ -84,11 +85,6 @@ class StreamState:
 
     def __post_init__(self) -> None:
         self.stream_text = str(self.stream_id)
-
-    @property
-    def is_new(self) -> bool:
-        """Tell whether the stream has no stored event yet."""
-        return self.version == 0
 
     def apply(self, data: EventData) -> None:
         """Evolve the state by one event that passed the rules."""
@@ -114,7 +110,7 @@ class StreamState:
                 target.voided = True
             case EventCorrected(target_event_id=target_id, changes=changes):
                 target = self.targets[target_id]
-                corrected = {**target.data, **changes}
+                corrected = corrected_data(target.data, changes)
                 self._adjust_order(target, _minor(corrected) - _minor(target.data))
                 target.data = corrected
 

@@ -68,3 +68,17 @@ def check_not_future(moment: datetime, now: datetime) -> None:
 def format_utc(moment: datetime) -> str:
     """Format a UTC datetime the way the ledger writes it everywhere: ISO 8601 with Z."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def upper_bound(moment: datetime | date | str, local_tz: tzinfo) -> datetime:
+    """Return the last instant an as-of bound covers: a date means its whole day (UTC), a naive time local_tz."""
+    if isinstance(moment, str):
+        moment = parse_time_text(moment)
+    if isinstance(moment, datetime):
+        return to_utc(moment, local_tz)
+    return end_of_day_utc(moment)
+
+
+def lower_bound(moment: datetime | date | str, local_tz: tzinfo) -> datetime:
+    """Return the first instant a from-bound covers: a date means its midnight (UTC), a naive time local_tz."""
+    return to_utc(parse_time_text(moment) if isinstance(moment, str) else moment, local_tz)

@@ -26,7 +26,7 @@ class LedgerSettings(BaseModel):
 
     timezone: str = "UTC"
     currency: CurrencyCode = "EUR"
-    # NORMAL survives a process crash; FULL also survives power loss, about 3x slower per commit.
+    # NORMAL survives a process crash; FULL also survives power loss, at several times the cost per commit.
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
     @property

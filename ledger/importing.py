@@ -8,6 +8,7 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any, Literal
 
 import orjson
@@ -82,10 +83,29 @@ def import_events(
     return summary
 
 
-class _CountingReader:
-    """A binary reader that reports the bytes read through it, for progress bars."""
+def import_source(
+    store: EventStore,
+    parse: ParseLine,
+    source: str | Path | IO[bytes],
+    *,
+    file_format: FileFormat | None = None,
+    **options: Any,
+) -> ImportSummary:
+    """Import a file by path (its format from its name unless given) or a binary stream (JSON Lines unless given)."""
+    if isinstance(source, str | Path):
+        with open(source, "rb") as stream:
+            return import_events(store, parse, stream, file_format=file_format or detect_format(str(source)), **options)
+    return import_events(store, parse, source, file_format=file_format or "jsonl", **options)
+
+
+class _CountingReader(io.BufferedIOBase):
+    """A binary reader that reports the bytes read through it, for progress bars.
+
+    A buffered reader, because a CSV import reads it through ``io.TextIOWrapper``.
+    """
 
     def __init__(self, source: IO[bytes], on_progress: Callable[[int], None]):
+        super().__init__()
         self.source = source
         self.on_progress = on_progress
 
@@ -94,8 +114,8 @@ class _CountingReader:
             self.on_progress(len(line))
             yield line
 
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.source.read(size)
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = self.source.read(-1 if size is None else size)
         self.on_progress(len(chunk))
         return chunk
 

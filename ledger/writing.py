@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from commands.errors import InvalidEventError, RuleViolationError
 from commands.events import EventCorrected, EventVoided
 from commands.records import NewEvent
 from commands.rules import check_event
 from ledger.results import AppendResult, Rejection
+from ledger.storage.store import EventStore
 from ledger.storage.write_transaction import WriteTransaction
 
 
@@ -53,3 +56,40 @@ def append_batch(transaction: WriteTransaction, events: list[NewEvent], *, stric
             transaction.remember(accepted[-1])
     result.stored = transaction.record(accepted)
     return result
+
+
+def append_events(
+    store: EventStore, parse: Callable[[Any], NewEvent], events: Iterable[Any], *, strict: bool = False
+) -> AppendResult:
+    """Validate raw events (NewEvents pass as they are) and append them in one transaction.
+
+    Invalid events and rule violations are rejected one by one, with their index in
+    the caller's list, or, when strict, the first one raises and nothing is stored.
+    """
+    parsed: list[NewEvent] = []
+    invalid: list[Rejection] = []
+    for index, raw in enumerate(events):
+        if isinstance(raw, NewEvent):
+            parsed.append(raw)
+            continue
+        try:
+            parsed.append(parse(raw))
+        except InvalidEventError as error:
+            if strict:
+                raise
+            invalid.append(Rejection(index, _event_id_of(raw), error))
+    rejected_early = {r.index for r in invalid}
+    positions = [i for i in range(len(parsed) + len(invalid)) if i not in rejected_early]
+    with store.write() as transaction:
+        result = append_batch(transaction, parsed, strict=strict)
+    # Report indexes of the caller's list, not of the valid subset.
+    result.rejected = sorted(
+        invalid + [Rejection(positions[r.index], r.event_id, r.error) for r in result.rejected], key=lambda r: r.index
+    )
+    return result
+
+
+def _event_id_of(raw: Any) -> str:
+    if isinstance(raw, dict):
+        return str(raw.get("event_id") or "")
+    return str(getattr(raw, "event_id", "") or "")

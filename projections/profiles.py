@@ -119,7 +119,7 @@ def minor_units(amount: str | int | float, currency: str) -> int:
     places = MINOR_UNITS[currency]
     if isinstance(amount, str):
         # The ledger stores amounts with exactly the currency's places ("10.00"): read the digits
-        # without a Decimal, which took a quarter of folding a stream into its profile.
+        # without a Decimal, which was a large share of folding a stream into its profile.
         whole, point, fraction = amount.partition(".")
         if whole.isdigit() and len(fraction) == places and (fraction.isdigit() or not (point or places)):
             return int(whole + fraction)

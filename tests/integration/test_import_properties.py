@@ -1,4 +1,4 @@
-"""Properties of appending: idempotent re-import, and batch boundaries change nothing."""
+"""Importing: idempotent re-import, batch boundaries change nothing, progress is reported for every format."""
 
 from __future__ import annotations
 
@@ -84,3 +84,18 @@ def test_import_is_idempotent_and_batch_size_does_not_matter(tmp_path_factory, l
         )
         assert stored_first == _contents(split)
         assert first.stored + first.duplicates + first.rejected == len(lines)
+
+
+def test_progress_counts_every_byte_read_of_a_csv_or_json_lines_file(ledger: Ledger):
+    files = {
+        "csv": b"type,customer,occurred_at,data.channel\ncontact,C-1,2024-02-01,web\ncontact,C-2,2024-02-02,sms\n",
+        "jsonl": b"".join(json.dumps(line).encode() + b"\n" for line in [_contact("C-3"), _contact("C-4")]),
+    }
+    for file_format, content in files.items():
+        read: list[int] = []
+        summary = ledger.import_file(io.BytesIO(content), file_format=file_format, on_progress=read.append)
+        assert (summary.stored, summary.problems, sum(read)) == (2, [], len(content)), file_format
+
+
+def _contact(customer: str) -> dict:
+    return {"type": "contact", "customer": customer, "occurred_at": "2024-02-03", "data": {"channel": "web"}}

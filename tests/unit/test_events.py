@@ -24,7 +24,7 @@ def errors_of(cls, data) -> list[tuple[str, str]]:
     return [(".".join(map(str, e["loc"])), e["msg"]) for e in caught.value.errors()]
 
 
-def test_catalogue_has_every_wire_name_of_the_issue():
+def test_catalogue_has_every_wire_name():
     assert set(EVENT_TYPES) >= {
         "customer_registered",
         "customer_updated",

@@ -15,13 +15,9 @@ from typing import Any
 from bench.context import RunContext, iter_events
 from bench.measure import Measurement, check, median_latency, p99_latency, rate
 from bench.sizes import HEAVY_CUSTOMER, LAST_DAY, SEED
-from ledger import projection_operations as operations
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.queries.customers import export_rfm, profile
-from ledger.queries.reports import trends
 from ledger.storage.projection_state import ProjectionState
-from projections.metrics import TrendFilter
 
 FOLLOW_RATE = 1_000  # appends per second
 FOLLOW_POLL_S = 0.005
@@ -34,7 +30,7 @@ def rebuild(context: RunContext) -> Measurement:
     with Ledger(context.projected_url, config=LedgerConfig()) as ledger:
         head = ledger.store.max_position()
         started = time.perf_counter()
-        scanned = operations.rebuild(ledger, progress=False)
+        scanned = ledger.rebuild(progress=False).events
         seconds = time.perf_counter() - started
     check(scanned == head, f"rebuilt from {scanned} events of {head}")
     return rate(scanned, seconds)
@@ -46,7 +42,7 @@ def rebuild_tenth(context: RunContext) -> Measurement:
     with context.fresh_database() as url, Ledger(url, config=LedgerConfig()) as ledger:
         _seed(ledger, context, count)
         started = time.perf_counter()
-        scanned = operations.rebuild(ledger, progress=False)
+        scanned = ledger.rebuild(progress=False).events
         seconds = time.perf_counter() - started
     check(scanned == count, f"rebuilt from {scanned} events of {count}")
     return rate(scanned, seconds)
@@ -56,9 +52,9 @@ def profile_latency(context: RunContext) -> Measurement:
     """Ask for the profiles of random customers, one query each, in a started service; 99th percentile."""
     sample = random.Random(SEED).choices(_customers(context), k=context.size.query_samples)
     with _projected(context) as ledger:
-        profile(ledger, sample[0])  # the first one ranks every customer for RFM (kept per log position)
+        ledger.profile(sample[0])  # the first one reads the RFM thresholds the rebuild kept (per log position)
         _started_service()
-        return p99_latency([_timed(profile, ledger, customer) for customer in sample])
+        return p99_latency([_timed(ledger.profile, customer) for customer in sample])
 
 
 def as_of_profile_latency(context: RunContext) -> Measurement:
@@ -67,27 +63,27 @@ def as_of_profile_latency(context: RunContext) -> Measurement:
     Its stream is replayed each time.
     """
     with _projected(context) as ledger:
-        profile(ledger, HEAVY_CUSTOMER, as_of=LAST_DAY)
+        ledger.profile(HEAVY_CUSTOMER, as_of=LAST_DAY)
         _started_service()
-        samples = [_timed(profile, ledger, HEAVY_CUSTOMER, as_of=LAST_DAY) for _ in range(context.size.query_samples // 4)]
+        samples = [_timed(ledger.profile, HEAVY_CUSTOMER, as_of=LAST_DAY) for _ in range(context.size.query_samples // 4)]
     return p99_latency(samples)
 
 
 def as_of_profile_latency_without_freeze(context: RunContext) -> Measurement:
     """As ``as_of_profile_latency``, with every object of the process left to the garbage collector."""
     with _projected(context) as ledger:
-        profile(ledger, HEAVY_CUSTOMER, as_of=LAST_DAY)
-        samples = [_timed(profile, ledger, HEAVY_CUSTOMER, as_of=LAST_DAY) for _ in range(context.size.query_samples // 4)]
+        ledger.profile(HEAVY_CUSTOMER, as_of=LAST_DAY)
+        samples = [_timed(ledger.profile, HEAVY_CUSTOMER, as_of=LAST_DAY) for _ in range(context.size.query_samples // 4)]
     return p99_latency(samples)
 
 
 def monthly_trends_latency(context: RunContext) -> Measurement:
     """Monthly satisfaction trends over the whole base, from the read models, in a started service."""
     with _projected(context) as ledger:
-        found = trends(ledger, TrendFilter(by="month"))
+        found = ledger.trends(by="month")
         check(len(found) > 12, f"only {len(found)} months of trends")
         _started_service()
-        return p99_latency([_timed(trends, ledger, TrendFilter(by="month")) for _ in range(TREND_SAMPLES)])
+        return p99_latency([_timed(ledger.trends, by="month") for _ in range(TREND_SAMPLES)])
 
 
 def _started_service() -> None:
@@ -107,7 +103,7 @@ def export_rfm_rate(context: RunContext) -> Measurement:
     with _projected(context) as ledger:
         events = ledger.store.max_position()
         started = time.perf_counter()
-        rows = sum(1 for _ in export_rfm(ledger, as_of=LAST_DAY))
+        rows = sum(1 for _ in ledger.export_rfm(as_of=LAST_DAY))
         seconds = time.perf_counter() - started
     check(rows > 0, "no customer in the CLV summary")
     return rate(events, seconds)
@@ -122,7 +118,7 @@ def follow_latency(context: RunContext) -> Measurement:
     size = context.size
     with context.fresh_database() as url, Ledger(url, config=LedgerConfig()) as ledger:
         _seed(ledger, context, min(size.follow_base, context.events))
-        operations.rebuild(ledger, progress=False)
+        ledger.rebuild(progress=False)
         spawn = multiprocessing.get_context("spawn")
         stop = spawn.Event()
         follower = spawn.Process(target=_follow, args=(url, stop))
@@ -152,7 +148,7 @@ def follow_latency(context: RunContext) -> Measurement:
 
 def _follow(url: str, stop: Any) -> None:
     with Ledger(url, config=LedgerConfig()) as ledger:
-        operations.run(ledger, stop=stop, progress=False)
+        ledger.follow(stop=stop)
 
 
 def _poll(ledger: Ledger, seen: list[tuple[float, int]], done: threading.Event) -> None:

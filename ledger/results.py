@@ -18,7 +18,12 @@ Row = TypeVar("Row")
 
 @dataclass(frozen=True, slots=True)
 class QueryResult(Generic[Row]):
-    """The rows a list query found, and how many events of the log the read models it used had not applied yet."""
+    """The rows a list query found, and how many events of the log the read models it used had not applied yet.
+
+    Queries never write: a read model behind the log answers with what it holds, and
+    its rows leave out those events. One never built is replayed from the log instead:
+    the rows are complete, and behind counts the whole log, for the operator to build it.
+    """
 
     rows: list[Row]
     behind: int = 0
@@ -142,6 +147,9 @@ class CustomerProfile:
     rfm: str | None
     value_segment: str | None
     vip: bool
+    # Events of the log the ranking behind the RFM scores left out (the profiles read model's lag;
+    # the whole log when it was never built). The customer's own figures are always current.
+    behind: int = 0
 
 
 @dataclass(frozen=True, slots=True)

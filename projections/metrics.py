@@ -93,25 +93,15 @@ class Bucket:
     response_micros: list[int] = field(default_factory=list)
     resolution_micros: list[int] = field(default_factory=list)
 
-    def row(self) -> dict[str, Any]:
-        """Return the figures of the bucket."""
-        s = self.scores
-        return {
-            "nps": nps(s["nps"]),
-            "nps_answers": s["nps"].total(),
-            "csat": csat(s["csat"]),
-            "csat_answers": s["csat"].total(),
-            "ces": ces(s["ces"]),
-            "ces_answers": s["ces"].total(),
-            "expectation": self.expectation.value,
-            "perceived_quality": self.quality.value,
-            "perceived_value": self.value.value,
-            "quality_minus_expectation": self.quality_gap.value,
-            "complaints_filed": self.filed,
-            "complaints_resolved": self.resolved,
-            "median_first_response_hours": _hours(median_or_none(self.response_micros)),
-            "median_resolution_hours": _hours(median_or_none(self.resolution_micros)),
-        }
+    @property
+    def median_first_response_hours(self) -> float | None:
+        """Return the median time to first response of the complaints resolved, in hours."""
+        return _hours(median_or_none(self.response_micros))
+
+    @property
+    def median_resolution_hours(self) -> float | None:
+        """Return the median time to resolution of the complaints resolved, in hours."""
+        return _hours(median_or_none(self.resolution_micros))
 
     def add_resolved(self, filed: datetime, first_response: datetime | None, resolved: datetime) -> None:
         """Count a complaint resolved in this period, with its times (no response before: the resolution answers it)."""
@@ -167,26 +157,16 @@ class Buckets(dict[tuple[str, str], Bucket]):
             found = self[key] = Bucket()
         return found
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Return one row per period (and split value), in order."""
-        rows = []
-        for (period, split), b in sorted(self.items()):
-            row: dict[str, Any] = {"period": period}
-            if self.filter.split is not None:
-                row[self.filter.split] = split
-            rows.append(row | b.row())
-        return rows
 
-
-def trends(items: Iterable[tuple[str, dict[str, Any]]], f: TrendFilter) -> list[dict[str, Any]]:
-    """Aggregate ("answer" | "complaint", dict with datetimes) items into one row per period (and split)."""
+def buckets_of(items: Iterable[tuple[str, dict[str, Any]]], f: TrendFilter) -> Buckets:
+    """Gather ("answer" | "complaint", dict with datetimes) items into one bucket per period (and split value)."""
     buckets = Buckets(f)
     for kind, item in items:
         if kind == "answer":
             _add_answer(item, buckets)
         else:
             _add_complaint(item, buckets)
-    return buckets.rows()
+    return buckets
 
 
 def _add_answer(a: dict[str, Any], buckets: Buckets) -> None:

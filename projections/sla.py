@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationInfo, field_validator
 
 from commands.events import Severity
-from projections.facts import iso
 
 DEFAULT_FIRST_RESPONSE_HOURS = {Severity.CRITICAL: 4, Severity.HIGH: 24, Severity.MEDIUM: 48, Severity.LOW: 72}
 DEFAULT_RESOLUTION_DAYS = {Severity.CRITICAL: 1, Severity.HIGH: 3, Severity.MEDIUM: 7, Severity.LOW: 14}
@@ -36,27 +36,33 @@ def _met(filed: datetime, done: datetime | None, target: timedelta, now: datetim
     return None if now - filed <= target else False
 
 
-def evaluate(complaint: dict[str, Any], now: datetime, sla: SlaSettings) -> dict[str, Any]:
-    """Return a complaint (dict with datetimes) with its age, times and SLA outcomes on a moment."""
+@dataclass(frozen=True, slots=True)
+class SlaOutcome:
+    """A complaint's age, times and SLA outcomes on a moment (hours; None: not responded or not resolved yet)."""
+
+    age_hours: float
+    first_response_hours: float | None
+    resolution_hours: float | None
+    response_met: bool | None
+    resolution_met: bool | None
+    overdue: bool
+
+
+def evaluate(complaint: dict[str, Any], now: datetime, sla: SlaSettings) -> SlaOutcome:
+    """Return a complaint's (dict with datetimes) age, times and SLA outcomes on a moment."""
     severity = Severity(complaint["severity"])
     filed, responded, resolved = complaint["filed_at"], complaint["first_response_at"], complaint["resolved_at"]
-    response_target = timedelta(hours=sla.first_response_hours[severity])
-    resolution_target = timedelta(days=sla.resolution_days[severity])
-    response_met = _met(filed, responded, response_target, now)
-    resolution_met = _met(filed, resolved, resolution_target, now)
-    end = resolved or now
-    return {
-        "customer": complaint["customer"],
-        "complaint_id": complaint["complaint_id"],
-        "severity": severity.value,
-        "channel": complaint["channel"],
-        "state": complaint["state"],
-        "filed_at": iso(filed),
-        "age_hours": (end - filed).total_seconds() / 3600,
-        "first_response_hours": None if responded is None else (responded - filed).total_seconds() / 3600,
-        "resolution_hours": None if resolved is None else (resolved - filed).total_seconds() / 3600,
-        "response_met": response_met,
-        "resolution_met": resolution_met,
-        "reopened": complaint["reopened"],
-        "overdue": complaint["state"] == "open" and (response_met is False or resolution_met is False),
-    }
+    response_met = _met(filed, responded, timedelta(hours=sla.first_response_hours[severity]), now)
+    resolution_met = _met(filed, resolved, timedelta(days=sla.resolution_days[severity]), now)
+    return SlaOutcome(
+        age_hours=_hours((resolved or now) - filed),
+        first_response_hours=None if responded is None else _hours(responded - filed),
+        resolution_hours=None if resolved is None else _hours(resolved - filed),
+        response_met=response_met,
+        resolution_met=resolution_met,
+        overdue=complaint["state"] == "open" and (response_met is False or resolution_met is False),
+    )
+
+
+def _hours(elapsed: timedelta) -> float:
+    return elapsed.total_seconds() / 3600

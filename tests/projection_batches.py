@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ledger.application import Ledger
-from ledger.projection_runner import Target, apply_batch, write_transaction
+from ledger.projection_runner import GenerationCursor, apply_batch, read_model_transaction
 from ledger.storage.projection_state import ProjectionState
 from projections import registry
 
@@ -23,7 +23,8 @@ def rows_of(ledger: Ledger, generation_of) -> dict[str, list[tuple]]:
 def build_incrementally(ledger: Ledger, generation: int, sizes: list[int]) -> None:
     """Create fresh tables of a generation and fill them from the log in batches of sizes (cycled) events."""
     state = ProjectionState(ledger.store)
-    targets = [Target(p, generation, 0) for p in registry.PROJECTIONS.values()]
+    state.prepare()  # the tracking table the batches record positions in
+    targets = [GenerationCursor(p, generation, 0) for p in registry.PROJECTIONS.values()]
     with ledger.store.engine.begin() as connection:
         for target in targets:
             for table in registry.tables_for(target.projection.name, generation).values():
@@ -31,7 +32,7 @@ def build_incrementally(ledger: Ledger, generation: int, sizes: list[int]) -> No
                 table.create(connection)
     index = 0
     while True:
-        with write_transaction(ledger.store) as connection:
+        with read_model_transaction(ledger.store) as connection:
             done = apply_batch(ledger.store, connection, state, targets, sizes[index % len(sizes)])
         index += 1
         if not done:

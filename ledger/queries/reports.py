@@ -1,42 +1,30 @@
-"""Queries over answers and complaints: satisfaction trends and the complaints list with SLA outcomes."""
+"""Queries over answers and complaints: satisfaction trends and the complaints list with SLA outcomes.
+
+They read the satisfaction and complaints tables as they stand (saying how far
+behind the log they are), and replay the log for bounds or tables never built.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Table, bindparam, func, literal_column, null, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from ledger.projection_operations import open_read_models
-from ledger.queries.customers import Moment, View
+from ledger.config import LedgerConfig
+from ledger.queries.read_models import read_models
+from ledger.queries.view import View
+from ledger.results import ComplaintSummary, QueryResult, TrendRow
+from ledger.storage.store import EventStore
 from projections import metrics, sla
 from projections.complaints import complaint_rows
-from projections.facts import parse_iso, period_of
+from projections.facts import iso, parse_iso, period_of
 from projections.satisfaction import answer_rows
 
-if TYPE_CHECKING:
-    from ledger.application import Ledger
-
 TIME_COLUMNS = ("occurred_at", "filed_at", "first_response_at", "resolved_at")
-
-
-def _stored(ledger: Ledger, names: list[str], progress: bool) -> dict[str, list[dict[str, Any]]]:
-    """Read answers and complaints from the projection tables, times parsed."""
-    models = open_read_models(ledger, names, progress=progress)
-    found: dict[str, list[dict[str, Any]]] = {}
-    with ledger.store.engine.connect() as connection:
-        for tables in models.values():
-            for key, table in tables.items():
-                rows = [dict(row._mapping) for row in connection.execute(select(table))]
-                for row in rows:
-                    for column in TIME_COLUMNS:
-                        if column in row:
-                            row[column] = parse_iso(row[column])
-                found[key] = rows
-    return found
 
 
 def _replayed(view: View, progress: bool) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -49,18 +37,56 @@ def _replayed(view: View, progress: bool) -> Iterator[tuple[str, dict[str, Any]]
 
 
 def trends(
-    ledger: Ledger, f: metrics.TrendFilter, *, as_of: Moment = None, known_at: Moment = None, progress: bool = False
-) -> list[dict[str, Any]]:
-    """Return satisfaction and complaint figures per period."""
-    view = View(ledger, as_of, known_at)
-    if view.replays:
-        return metrics.trends(_replayed(view, progress), f)
-    models = open_read_models(ledger, ["satisfaction", "complaints"], progress=progress)
-    buckets = metrics.Buckets(f)
-    with ledger.store.engine.connect() as connection, connection.begin():
-        _count_answers(connection, models["satisfaction"]["answers"], buckets)
-        _count_complaints(connection, models["complaints"]["complaints"], buckets)
-    return buckets.rows()
+    store: EventStore,
+    config: LedgerConfig,
+    f: metrics.TrendFilter,
+    *,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+    progress: bool = False,
+) -> QueryResult[TrendRow]:
+    """Return satisfaction and complaint figures per period (and channel or segment)."""
+    view = View(store, config, as_of, known_at)
+    behind = 0
+    if not view.replays:
+        with store.engine.connect() as connection, connection.begin():
+            models = read_models(store, connection, ["satisfaction", "complaints"])
+            if models.built:
+                buckets = metrics.Buckets(f)
+                _count_answers(connection, models.tables("satisfaction")["answers"], buckets)
+                _count_complaints(connection, models.tables("complaints")["complaints"], buckets)
+                return QueryResult(trend_rows(buckets), models.behind)
+            behind = models.head
+    return QueryResult(trend_rows(metrics.buckets_of(_replayed(view, progress), f)), behind)
+
+
+def trend_rows(buckets: metrics.Buckets) -> list[TrendRow]:
+    """Return one row per period (and split value) of the buckets, in order."""
+    split = buckets.filter.split
+    return [_trend_row(period, split, value, bucket) for (period, value), bucket in sorted(buckets.items())]
+
+
+def _trend_row(period: str, split: str | None, value: str, b: metrics.Bucket) -> TrendRow:
+    s = b.scores
+    return TrendRow(
+        period=period,
+        nps=metrics.nps(s["nps"]),
+        nps_answers=s["nps"].total(),
+        csat=metrics.csat(s["csat"]),
+        csat_answers=s["csat"].total(),
+        ces=metrics.ces(s["ces"]),
+        ces_answers=s["ces"].total(),
+        expectation=b.expectation.value,
+        perceived_quality=b.quality.value,
+        perceived_value=b.value.value,
+        quality_minus_expectation=b.quality_gap.value,
+        complaints_filed=b.filed,
+        complaints_resolved=b.resolved,
+        median_first_response_hours=b.median_first_response_hours,
+        median_resolution_hours=b.median_resolution_hours,
+        channel=value if split == "channel" else None,
+        segment=value if split == "segment" else None,
+    )
 
 
 def _period(by: metrics.Period, column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -188,15 +214,55 @@ def _add_median_times(connection: Connection, complaints: Table, buckets: metric
 
 
 def complaints(
-    ledger: Ledger, *, open_only: bool = False, overdue_only: bool = False, as_of: Moment = None, progress: bool = False
-) -> list[dict[str, Any]]:
+    store: EventStore,
+    config: LedgerConfig,
+    *,
+    open_only: bool = False,
+    overdue_only: bool = False,
+    as_of: datetime | None = None,
+    progress: bool = False,
+) -> QueryResult[ComplaintSummary]:
     """Return complaints with age, times and SLA outcomes on the as-of moment (default now)."""
-    view = View(ledger, as_of, None)
+    view = View(store, config, as_of, None)
+    found, behind = _complaints(view, progress)
     now = view.as_of or datetime.now(UTC)
-    if view.replays:
-        found = [item for kind, item in _replayed(view, progress) if kind == "complaint"]
-    else:
-        found = _stored(ledger, ["complaints"], progress)["complaints"]
-    rows = [sla.evaluate(c, now, ledger.config.sla) for c in found]
-    rows = [r for r in rows if (not open_only or r["state"] == "open") and (not overdue_only or r["overdue"])]
-    return sorted(rows, key=lambda r: (r["filed_at"], r["customer"], r["complaint_id"]))
+    rows = [_summary(c, sla.evaluate(c, now, config.sla)) for c in found]
+    rows = [r for r in rows if (not open_only or r.state == "open") and (not overdue_only or r.overdue)]
+    return QueryResult(sorted(rows, key=lambda r: (r.filed_at, r.customer, r.complaint_id)), behind)
+
+
+def _complaints(view: View, progress: bool) -> tuple[list[dict[str, Any]], int]:
+    """Return the complaints (times parsed) from the table, or replayed, and how many events of the log they leave out."""
+    behind = 0
+    if not view.replays:
+        with view.store.engine.connect() as connection, connection.begin():
+            models = read_models(view.store, connection, ["complaints"])
+            if models.built:
+                rows = [dict(row._mapping) for row in connection.execute(select(models.tables("complaints")["complaints"]))]
+                for row in rows:
+                    for column in TIME_COLUMNS:
+                        if column in row:
+                            row[column] = parse_iso(row[column])
+                return rows, models.behind
+            behind = models.head
+    return [item for kind, item in _replayed(view, progress) if kind == "complaint"], behind
+
+
+def _summary(complaint: dict[str, Any], outcome: sla.SlaOutcome) -> ComplaintSummary:
+    filed_at = iso(complaint["filed_at"])
+    assert filed_at is not None  # every complaint was filed
+    return ComplaintSummary(
+        customer=complaint["customer"],
+        complaint_id=complaint["complaint_id"],
+        severity=complaint["severity"],
+        channel=complaint["channel"],
+        state=complaint["state"],
+        filed_at=filed_at,
+        age_hours=outcome.age_hours,
+        first_response_hours=outcome.first_response_hours,
+        resolution_hours=outcome.resolution_hours,
+        response_met=outcome.response_met,
+        resolution_met=outcome.resolution_met,
+        reopened=complaint["reopened"],
+        overdue=outcome.overdue,
+    )

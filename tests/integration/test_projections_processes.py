@@ -11,8 +11,6 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select
 
-from ledger import projection_operations as ops
-from ledger.queries.customers import profile
 from ledger.storage.projection_state import ProjectionState
 from projections import registry
 from tests.projection_batches import rows_of
@@ -62,7 +60,7 @@ def _seed(ledger, customers: int) -> None:
 
 def test_a_rebuild_killed_mid_way_leaves_the_old_tables_serving_and_the_next_rebuild_completes(ledger, db_url, tmp_path):
     _seed(ledger, 50)
-    ops.rebuild(ledger, progress=False)
+    ledger.rebuild(progress=False)
     ledger.append("purchase", "C-1", {"order_id": "O-late", "amount": "5.00"}, occurred_at="2024-02-01")
     marker = tmp_path / "flushed"
     process = subprocess.Popen(
@@ -74,27 +72,27 @@ def test_a_rebuild_killed_mid_way_leaves_the_old_tables_serving_and_the_next_reb
     try:
         assert _wait_for(marker.exists, 60), process.stderr.read().decode() if process.poll() is not None else "no flush"
         # Mid-rebuild, queries answer from the old tables.
-        assert profile(ledger, "C-1")["spend"] == {"EUR": "15.00"}
+        assert ledger.profile("C-1").spend == {"EUR": "15.00"}
     finally:
         process.kill()
         process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
 
-    states = [s.state for s in ops.status(ledger)]
+    states = [s.state for s in ledger.projections_status()]
     assert all("rebuild to generation 2 under way or interrupted" in s for s in states), states
     with ledger.store.engine.connect() as connection:
         half = registry.tables_for("profiles", 2)["customers"]
         assert connection.execute(select(half.c.customer)).first() is not None  # the killed rebuild had written rows
-    # Generation 1 still serves, and catches up with the event appended before the kill.
-    assert profile(ledger, "C-1")["spend"] == {"EUR": "15.00"}
+    # Generation 1 still serves; the profile folds the event appended before the kill from the log.
+    assert ledger.profile("C-1").spend == {"EUR": "15.00"}
 
-    assert ops.rebuild(ledger, progress=False) == 101
+    assert ledger.rebuild(progress=False).events == 101
     with ledger.store.engine.connect() as connection:
         names = sorted(n for n in inspect(connection).get_table_names() if n.startswith("lp_"))
     assert names == ["lp_complaints_g3_complaints", "lp_profiles_g3_customers", "lp_satisfaction_g3_answers"]
-    assert [s.state for s in ops.status(ledger)] == ["current"] * 3
-    assert profile(ledger, "C-1")["spend"] == {"EUR": "15.00"}
-    assert profile(ledger, "C-49")["purchases"] == 1
+    assert [s.state for s in ledger.projections_status()] == ["current"] * 3
+    assert ledger.profile("C-1").spend == {"EUR": "15.00"}
+    assert ledger.profile("C-49").purchases == 1
 
 
 def test_run_follow_shows_a_new_event_within_a_second_and_stops_on_sigterm(ledger, db_url):
@@ -104,7 +102,7 @@ def test_run_follow_shows_a_new_event_within_a_second_and_stops_on_sigterm(ledge
     )
     try:
         # The follower builds the projections on start; wait until it has caught up.
-        assert _wait_for(lambda: [s.behind for s in ops.status(ledger)] == [0, 0, 0], 60), follower.stderr
+        assert _wait_for(lambda: [s.behind for s in ledger.projections_status()] == [0, 0, 0], 60), follower.stderr
         table = registry.tables_for("profiles", 1)["customers"]
 
         def contacts_of_c9() -> int | None:
@@ -125,7 +123,7 @@ def test_run_follow_shows_a_new_event_within_a_second_and_stops_on_sigterm(ledge
 def test_a_rebuild_while_a_follower_runs_and_events_arrive_ends_current_and_complete(ledger):
     _seed(ledger, 30)
     stop = threading.Event()
-    follower = threading.Thread(target=ops.run, args=(ledger,), kwargs={"stop": stop, "progress": False})
+    follower = threading.Thread(target=ledger.follow, kwargs={"stop": stop})
     follower.start()
 
     def append_some() -> None:
@@ -135,20 +133,20 @@ def test_a_rebuild_while_a_follower_runs_and_events_arrive_ends_current_and_comp
     appender = threading.Thread(target=append_some)
     try:
         appender.start()
-        ops.rebuild(ledger, progress=False)
+        ledger.rebuild(progress=False)
         appender.join(timeout=60)
-        assert _wait_for(lambda: [s.behind for s in ops.status(ledger)] == [0, 0, 0], 10)
+        assert _wait_for(lambda: [s.behind for s in ledger.projections_status()] == [0, 0, 0], 10)
     finally:
         stop.set()
         follower.join(timeout=10)
     assert not follower.is_alive()
     # The follower built the projections first and the rebuild replaced them (generation 2), or the
     # rebuild came first and the follower, waiting for it, found them built (generation 1).
-    generation = ops.status(ledger)[0].generation
+    generation = ledger.projections_status()[0].generation
     assert generation in (1, 2)
-    assert sum(profile(ledger, f"L-{n}")["contacts"] for n in range(7)) == 60
+    assert sum(ledger.profile(f"L-{n}").contacts for n in range(7)) == 60
     with ledger.store.engine.connect() as connection:
         meta = ProjectionState(ledger.store).read(connection)
     followed = rows_of(ledger, lambda name: meta[name].generation)
-    ops.rebuild(ledger, progress=False)
+    ledger.rebuild(progress=False)
     assert rows_of(ledger, lambda name: generation + 1) == followed

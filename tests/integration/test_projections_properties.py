@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.errors import LedgerError
-from ledger import projection_operations as ops
 from ledger import rebuild as rebuild_module
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
@@ -111,14 +110,14 @@ def test_rebuilt_equals_incremental_for_any_history_and_batches(tmp_path, events
         if not ledger.store.max_position():
             return
         hypothesis.event(f"{ledger.store.max_position() // 10 * 10}+ events stored")
-        ops.rebuild(ledger, progress=False)
+        ledger.rebuild(progress=False)
         with ledger.store.engine.connect() as connection:
             meta = ProjectionState(ledger.store).read(connection)
         rebuilt = rows_of(ledger, lambda name: meta[name].generation)
         build_incrementally(ledger, 99, sizes)
         assert rows_of(ledger, lambda name: 99) == rebuilt
         with mock.patch.object(rebuild_module, "TWO_PROCESSES_FROM", 1):  # streams A and C in the upper half, B below
-            ops.rebuild(ledger, progress=False)
+            ledger.rebuild(progress=False)
         with ledger.store.engine.connect() as connection:
             meta = ProjectionState(ledger.store).read(connection)
         assert rows_of(ledger, lambda name: meta[name].generation) == rebuilt

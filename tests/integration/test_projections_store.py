@@ -14,17 +14,13 @@ from hypothesis import strategies as st
 from sqlalchemy import inspect, select
 
 from commands.errors import ProjectionOutdatedError
-from ledger import projection_operations as ops
 from ledger import rebuild as rebuild_module
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
-from ledger.queries.customers import customers, profile
-from ledger.queries.reports import complaints, trends
 from ledger.storage.persistence import SQLITE_CACHE_KIB
 from ledger.storage.projection_state import ProjectionState
 from ledger.storage.store import SCAN_CACHE_KIB
 from projections import registry
-from projections.metrics import TrendFilter
 from tests.projection_batches import build_incrementally, drop_generation, rows_of
 
 
@@ -42,36 +38,40 @@ def _seed(ledger) -> None:
 
 def test_rebuild_status_corrections_and_known_at(ledger):
     _seed(ledger)
-    assert {s.state for s in ops.status(ledger)} == {"never built: run `ledger projections rebuild`"}
-    assert ops.rebuild(ledger, progress=False) == 7
-    assert [(s.name, s.position, s.behind, s.state) for s in ops.status(ledger)] == [
+    assert {s.state for s in ledger.projections_status()} == {"never built: run `ledger projections rebuild`"}
+    assert ledger.rebuild(progress=False).events == 7
+    assert [(s.name, s.position, s.behind, s.state) for s in ledger.projections_status()] == [
         ("profiles", 7, 0, "current"),
         ("complaints", 7, 0, "current"),
         ("satisfaction", 7, 0, "current"),
     ]
-    before = profile(ledger, "C-1")
-    assert (before["spend"], before["refunds"], before["purchases"], before["last_nps"]) == (
-        {"EUR": "130.00"},
-        {"EUR": "20.00"},
-        2,
-        3,
-    )
+    before = ledger.profile("C-1")
+    assert (before.spend, before.refunds, before.purchases, before.last_nps) == ({"EUR": "130.00"}, {"EUR": "20.00"}, 2, 3)
     known = datetime.now(UTC)
     time.sleep(0.01)
     ledger.void("p2", "test order")
     ledger.correct("s1", {"score": 10}, reason="typo")
-    assert ops.status(ledger)[0].behind == 2
-    after = profile(ledger, "C-1")  # queries catch up first
-    assert (after["spend"], after["purchases"], after["purchase_days"], after["last_nps"]) == ({"EUR": "80.00"}, 1, 1, 10)
-    then = profile(ledger, "C-1", known_at=known)
-    assert (then["spend"], then["last_nps"]) == ({"EUR": "130.00"}, 3)
-    assert profile(ledger, "C-1", as_of="2024-02-10", known_at=known)["spend"] == {"EUR": "150.00"}
-    (feb,) = trends(ledger, TrendFilter(by="month", start=date(2024, 2, 1), end=date(2024, 2, 29)))
-    assert (feb["period"], feb["nps"], feb["nps_answers"]) == ("2024-02", 100.0, 1)
-    (old,) = trends(ledger, TrendFilter(by="month", start=date(2024, 2, 1), end=date(2024, 2, 29)), known_at=known)
-    assert old["nps"] == -100.0
-    (k,) = complaints(ledger)
-    assert (k["state"], k["first_response_hours"], k["resolution_hours"], k["response_met"], k["resolution_met"]) == (
+    assert ledger.projections_status()[0].behind == 2
+    # A profile folds the customer's stream when its read model is behind: its figures are current.
+    after = ledger.profile("C-1")
+    assert (after.spend, after.purchases, after.purchase_days, after.last_nps) == ({"EUR": "80.00"}, 1, 1, 10)
+    assert after.behind == 2
+    # A list answers from the read models as they stand, and says how far behind they are.
+    february = {"by": "month", "start": date(2024, 2, 1), "end": date(2024, 2, 29)}
+    stale = ledger.trends(**february)
+    assert (stale.behind, stale[0].nps) == (2, -100.0)
+    assert ledger.projections_status()[0].behind == 2  # the queries wrote nothing
+    assert ledger.catch_up(progress=False) == 2
+    then = ledger.profile("C-1", known_at=known)
+    assert (then.spend, then.last_nps) == ({"EUR": "130.00"}, 3)
+    assert ledger.profile("C-1", as_of="2024-02-10", known_at=known).spend == {"EUR": "150.00"}
+    feb = ledger.trends(**february)
+    assert feb.behind == 0
+    assert [(row.period, row.nps, row.nps_answers) for row in feb] == [("2024-02", 100.0, 1)]
+    (old,) = ledger.trends(**february, known_at=known)
+    assert old.nps == -100.0
+    (k,) = ledger.complaints()
+    assert (k.state, k.first_response_hours, k.resolution_hours, k.response_met, k.resolution_met) == (
         "resolved",
         12.0,
         12.0,
@@ -80,28 +80,44 @@ def test_rebuild_status_corrections_and_known_at(ledger):
     )
 
 
+def test_queries_on_read_models_never_built_replay_the_log_and_build_nothing(ledger):
+    _seed(ledger)
+    listed = ledger.customers()
+    assert ([row.customer for row in listed], listed.behind) == (["C-1", "C-2"], 7)
+    assert ledger.profile("C-1").spend == {"EUR": "130.00"}
+    (feb,) = ledger.trends(by="month", start=date(2024, 2, 1), end=date(2024, 2, 29))
+    assert feb.nps == -100.0
+    assert ledger.complaints().behind == 7
+    with ledger.store.engine.connect() as connection:
+        assert not [name for name in inspect(connection).get_table_names() if name.startswith(("lp_", "ledger_projection"))]
+    assert {s.state for s in ledger.projections_status()} == {"never built: run `ledger projections rebuild`"}
+    ledger.rebuild(progress=False)
+    assert ledger.customers() == dataclasses.replace(listed, behind=0)
+    assert ledger.complaints().behind == 0
+
+
 def test_replay_as_of_today_matches_the_tables(ledger):
     _seed(ledger)
     today = datetime.now(UTC).date().isoformat()
-    assert customers(ledger, as_of=today) == customers(ledger)
+    assert ledger.customers(as_of=today) == ledger.customers()
 
 
 def test_version_mismatch_is_reported_until_rebuilt(ledger, monkeypatch):
     _seed(ledger)
-    ops.rebuild(ledger, progress=False)
+    ledger.rebuild(progress=False)
     newer = dataclasses.replace(registry.PROJECTIONS["profiles"], version=2)
     monkeypatch.setitem(registry.PROJECTIONS, "profiles", newer)
-    assert ops.status(ledger)[0].state == "needs rebuild (built by version 1)"
+    assert ledger.projections_status()[0].state == "needs rebuild (built by version 1)"
     with pytest.raises(ProjectionOutdatedError, match="ledger projections rebuild profiles"):
-        profile(ledger, "C-1")
-    ops.rebuild(ledger, ["profiles"], progress=False)
-    assert ops.status(ledger)[0].state == "current"
-    assert profile(ledger, "C-1")["purchases"] == 2
+        ledger.profile("C-1")
+    ledger.rebuild(["profiles"], progress=False)
+    assert ledger.projections_status()[0].state == "current"
+    assert ledger.profile("C-1").purchases == 2
 
 
 def test_a_crashed_rebuild_leaves_the_old_tables_serving_and_the_next_one_restarts(ledger, monkeypatch):
     _seed(ledger)
-    ops.rebuild(ledger, progress=False)
+    ledger.rebuild(progress=False)
     ledger.append("purchase", "C-1", {"order_id": "O-3", "amount": "5.00"}, occurred_at="2024-04-01")
 
     def crash(*args, **kwargs):
@@ -109,22 +125,22 @@ def test_a_crashed_rebuild_leaves_the_old_tables_serving_and_the_next_one_restar
 
     monkeypatch.setattr(rebuild_module, "_flush", crash)
     with pytest.raises(RuntimeError):
-        ops.rebuild(ledger, progress=False)
+        ledger.rebuild(progress=False)
     monkeypatch.undo()
-    assert "rebuild to generation 2 under way or interrupted" in ops.status(ledger)[0].state
-    assert profile(ledger, "C-1")["purchases"] == 3  # generation 1 serves, caught up
+    assert "rebuild to generation 2 under way or interrupted" in ledger.projections_status()[0].state
+    assert ledger.profile("C-1").purchases == 3  # generation 1 serves, behind: the stream is folded
     with ledger.store.engine.connect() as connection:
         assert "lp_profiles_g2_customers" in inspect(connection).get_table_names()
-    ops.rebuild(ledger, progress=False)
+    ledger.rebuild(progress=False)
     with ledger.store.engine.connect() as connection:
         names = sorted(n for n in inspect(connection).get_table_names() if n.startswith("lp_"))
     assert names == ["lp_complaints_g3_complaints", "lp_profiles_g3_customers", "lp_satisfaction_g3_answers"]
-    assert [s.state for s in ops.status(ledger)] == ["current"] * 3
-    assert profile(ledger, "C-1")["spend"] == {"EUR": "135.00"}
+    assert [s.state for s in ledger.projections_status()] == ["current"] * 3
+    assert ledger.profile("C-1").spend == {"EUR": "135.00"}
 
 
 def _rows_after_rebuild(ledger) -> dict:
-    ops.rebuild(ledger, progress=False)
+    ledger.rebuild(progress=False)
     with ledger.store.engine.connect() as connection:
         meta = ProjectionState(ledger.store).read(connection)
     return rows_of(ledger, lambda name: meta[name].generation)
@@ -145,7 +161,7 @@ def test_a_rebuild_in_two_processes_builds_the_same_rows(ledger, monkeypatch):
 @pytest.mark.parametrize("failure", ["raises", "dies"])
 def test_a_failing_second_process_fails_the_rebuild_and_the_old_tables_serve(ledger, monkeypatch, failure):
     _seed(ledger)
-    ops.rebuild(ledger, progress=False)
+    ledger.rebuild(progress=False)
     parent = os.getpid()
     flush = rebuild_module._flush
 
@@ -160,25 +176,25 @@ def test_a_failing_second_process_fails_the_rebuild_and_the_old_tables_serve(led
     monkeypatch.setattr(rebuild_module, "_flush", flush_in_parent_only)
     expected = "exit code 9" if failure == "dies" else "disk full"
     with pytest.raises(RuntimeError, match=expected):
-        ops.rebuild(ledger, progress=False)
-    assert profile(ledger, "C-1")["purchases"] == 2  # generation 1 serves
+        ledger.rebuild(progress=False)
+    assert ledger.profile("C-1").purchases == 2  # generation 1 serves
     monkeypatch.setattr(rebuild_module, "_flush", flush)
-    ops.rebuild(ledger, progress=False)
-    assert [s.state for s in ops.status(ledger)] == ["current"] * 3
+    ledger.rebuild(progress=False)
+    assert [s.state for s in ledger.projections_status()] == ["current"] * 3
 
 
 def test_follow_sees_a_new_event_within_a_second(ledger):
     _seed(ledger)
-    ops.rebuild(ledger, progress=False)
+    ledger.rebuild(progress=False)
     stop = threading.Event()
-    follower = threading.Thread(target=ops.run, args=(ledger,), kwargs={"stop": stop, "progress": False})
+    follower = threading.Thread(target=ledger.follow, kwargs={"stop": stop})
     follower.start()
     try:
         ledger.append("contact", "C-3", {"channel": "phone"}, occurred_at="2024-05-01")
         appended = time.monotonic()
-        while ops.status(ledger)[0].behind and time.monotonic() - appended < 1.0:
+        while ledger.projections_status()[0].behind and time.monotonic() - appended < 1.0:
             time.sleep(0.02)
-        assert ops.status(ledger)[0].position == 8
+        assert ledger.projections_status()[0].position == 8
         assert time.monotonic() - appended < 1.0
     finally:
         stop.set()
@@ -216,7 +232,7 @@ def test_rebuilt_equals_incremental_in_any_split_of_batches(ledger, sizes):
         ledger.correct("x4", {"score": 5})
         ledger.void("x7", "duplicate")
         ledger.correct("x1", {"amount": "12.00"})
-        ops.rebuild(ledger, progress=False)
+        ledger.rebuild(progress=False)
     with ledger.store.engine.connect() as connection:
         meta = ProjectionState(ledger.store).read(connection)
     rebuilt = rows_of(ledger, lambda name: meta[name].generation)
@@ -240,7 +256,7 @@ def test_a_rebuild_scans_with_a_small_sqlite_cache_and_gives_the_connection_back
             yield from scan(store, connection, *args, **kwargs)
 
         monkeypatch.setattr(rebuild_module, "scan_streams", watched_scan)
-        ops.rebuild(ledger, progress=False)
+        ledger.rebuild(progress=False)
         [(driver, during)] = seen
         assert during == -SCAN_CACHE_KIB
         assert driver.execute("PRAGMA cache_size").fetchone()[0] == -SQLITE_CACHE_KIB

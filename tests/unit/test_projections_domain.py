@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from commands.currencies import MINOR_UNITS
 from commands.timeutil import end_of_day_utc
+from ledger.queries.reports import trend_rows
 from projections import lifecycle, metrics, rfm, sla
 from projections.complaints import complaint_rows
 from projections.facts import Fact, decode, effective, iso
@@ -94,19 +95,19 @@ def test_trends_split_months_at_the_boundary_and_compute_every_figure():
         _complaint("2024-01-31T00:00:00+00:00", "2024-02-02T00:00:00+00:00"),
         _complaint("2024-02-10T00:00:00+00:00", None),
     ]
-    jan, feb = metrics.trends(items, metrics.TrendFilter(by="month"))
-    assert jan["period"] == "2024-01"
-    assert (jan["nps"], jan["nps_answers"]) == (0.0, 3)
-    assert (jan["csat"], jan["csat_answers"]) == (100.0, 1)
-    assert (jan["ces"], jan["ces_answers"]) == (3.5, 2)
-    assert jan["expectation"] == 6.0 and jan["perceived_quality"] == 6.0 and jan["perceived_value"] == 5.0
-    assert jan["quality_minus_expectation"] == -2.0
-    assert (jan["complaints_filed"], jan["complaints_resolved"]) == (2, 0)
-    assert feb["period"] == "2024-02" and (feb["csat"], feb["csat_answers"]) == (0.0, 1)
-    assert (feb["complaints_filed"], feb["complaints_resolved"]) == (1, 2)
+    jan, feb = trend_rows(metrics.buckets_of(items, metrics.TrendFilter(by="month")))
+    assert jan.period == "2024-01"
+    assert (jan.nps, jan.nps_answers) == (0.0, 3)
+    assert (jan.csat, jan.csat_answers) == (100.0, 1)
+    assert (jan.ces, jan.ces_answers) == (3.5, 2)
+    assert jan.expectation == 6.0 and jan.perceived_quality == 6.0 and jan.perceived_value == 5.0
+    assert jan.quality_minus_expectation == -2.0
+    assert (jan.complaints_filed, jan.complaints_resolved) == (2, 0)
+    assert feb.period == "2024-02" and (feb.csat, feb.csat_answers) == (0.0, 1)
+    assert (feb.complaints_filed, feb.complaints_resolved) == (1, 2)
     # Resolved in February: 54 h and 48 h to resolve, 2 h and 48 h (the resolution) to first response.
-    assert feb["median_resolution_hours"] == 51.0
-    assert feb["median_first_response_hours"] == 25.0
+    assert feb.median_resolution_hours == 51.0
+    assert feb.median_first_response_hours == 25.0
 
 
 def test_trends_filter_days_channel_and_split_by_channel():
@@ -115,10 +116,10 @@ def test_trends_filter_days_channel_and_split_by_channel():
         _answer("2024-03-02T00:00:00+00:00", "csat", 1, channel="phone"),
         _answer("2024-03-05T00:00:00+00:00", "csat", 5, channel="phone"),
     ]
-    rows = metrics.trends(items, metrics.TrendFilter(by="day", end=date(2024, 3, 2), channel="phone"))
-    assert [(r["period"], r["csat"]) for r in rows] == [("2024-03-02", 0.0)]
-    split = metrics.trends(items, metrics.TrendFilter(by="week", split="channel"))
-    assert [(r["period"], r["channel"], r["csat_answers"]) for r in split] == [
+    rows = trend_rows(metrics.buckets_of(items, metrics.TrendFilter(by="day", end=date(2024, 3, 2), channel="phone")))
+    assert [(r.period, r.csat) for r in rows] == [("2024-03-02", 0.0)]
+    split = trend_rows(metrics.buckets_of(items, metrics.TrendFilter(by="week", split="channel")))
+    assert [(r.period, r.channel, r.csat_answers) for r in split] == [
         ("2024-W09", "phone", 1),
         ("2024-W09", "web", 1),
         ("2024-W10", "phone", 1),
@@ -257,14 +258,14 @@ def test_each_sla_target(severity, hours, days):
         }
 
     on_time = sla.evaluate(complaint(timedelta(hours=hours), timedelta(days=days)), now, targets)
-    assert (on_time["response_met"], on_time["resolution_met"], on_time["overdue"]) == (True, True, False)
+    assert (on_time.response_met, on_time.resolution_met, on_time.overdue) == (True, True, False)
     late = sla.evaluate(complaint(timedelta(hours=hours, seconds=1), timedelta(days=days, seconds=1)), now, targets)
-    assert (late["response_met"], late["resolution_met"]) == (False, False)
+    assert (late.response_met, late.resolution_met) == (False, False)
     pending = sla.evaluate(complaint(None, None), T0 + timedelta(hours=hours), targets)
-    assert (pending["response_met"], pending["resolution_met"], pending["overdue"]) == (None, None, False)
+    assert (pending.response_met, pending.resolution_met, pending.overdue) == (None, None, False)
     breached = sla.evaluate(complaint(None, None), T0 + timedelta(hours=hours, seconds=1), targets)
-    assert (breached["response_met"], breached["overdue"]) == (False, True)
-    assert breached["age_hours"] == pytest.approx(hours + 1 / 3600)
+    assert (breached.response_met, breached.overdue) == (False, True)
+    assert breached.age_hours == pytest.approx(hours + 1 / 3600)
 
 
 # --- lifecycle --------------------------------------------------------------
@@ -276,54 +277,64 @@ def _spend(days: list[date], amount: int = 100) -> list[tuple[date, int]]:
     return [(d, amount) for d in days]
 
 
+def _evaluate(days: list[date], spend: list[tuple[date, int]], on: date, rules: LifecycleSettings) -> lifecycle.Lifecycle:
+    return lifecycle.PurchaseHistory(days, spend, rules).evaluate(on)
+
+
+def _history(
+    days: list[date], spend: list[tuple[date, int]], first_seen: date, on: date, rules: LifecycleSettings
+) -> list[tuple[date, str]]:
+    return lifecycle.PurchaseHistory(days, spend, rules).history(first_seen, on)
+
+
 def test_potential_without_purchase():
-    assert lifecycle.evaluate([], [], ON, RULES).stage == "potential"
+    assert _evaluate([], [], ON, RULES).stage == "potential"
 
 
 def test_development_with_one_purchase_day_or_short_tenure():
-    assert lifecycle.evaluate([date(2024, 6, 1)], [], ON, RULES).stage == "development"
+    assert _evaluate([date(2024, 6, 1)], [], ON, RULES).stage == "development"
     short = [date(2024, 10, 3), date(2024, 11, 1), date(2024, 12, 1)]  # tenure 89 days
-    assert lifecycle.evaluate(short, [], ON, RULES).stage == "development"
-    assert lifecycle.evaluate([date(2024, 10, 2), *short[1:]], [], ON, RULES).stage == "growth"  # tenure 90
+    assert _evaluate(short, [], ON, RULES).stage == "development"
+    assert _evaluate([date(2024, 10, 2), *short[1:]], [], ON, RULES).stage == "growth"  # tenure 90
 
 
 def test_growth_then_maturity_needs_four_days_a_year_and_kept_spend():
     days = [date(2023, 12, 1), date(2024, 3, 1), date(2024, 6, 1), date(2024, 9, 1), date(2024, 12, 1)]
-    mature = lifecycle.evaluate(days, _spend(days), ON, RULES)
+    mature = _evaluate(days, _spend(days), ON, RULES)
     assert (mature.stage, mature.at_risk, mature.recent_spend, mature.earlier_spend) == ("maturity", False, 200, 200)
     assert mature.gap_days == 91.5  # gaps 91, 92, 92, 91: the mean of the middle two
-    assert lifecycle.evaluate(days[2:], _spend(days[2:]), ON, RULES).stage == "growth"  # three days
+    assert _evaluate(days[2:], _spend(days[2:]), ON, RULES).stage == "growth"  # three days
     dropped = [*_spend(days[:3]), (days[3], 85), (days[4], 84)]  # 169 < 85% of 200
-    slowing = lifecycle.evaluate(days, dropped, ON, RULES)
+    slowing = _evaluate(days, dropped, ON, RULES)
     assert (slowing.stage, slowing.at_risk) == ("growth", True)
-    assert lifecycle.evaluate(days, [*_spend(days[:3]), (days[3], 85), (days[4], 85)], ON, RULES).stage == "maturity"
+    assert _evaluate(days, [*_spend(days[:3]), (days[3], 85), (days[4], 85)], ON, RULES).stage == "maturity"
 
 
 def test_termination_after_max_of_three_gaps_and_a_year():
     days = [date(2022, 1, 1), date(2022, 2, 1), date(2022, 3, 1)]  # g = 29.5: the year wins
-    assert lifecycle.evaluate(days, [], date(2023, 3, 1), RULES).stage == "growth"  # r = 365
-    ended = lifecycle.evaluate(days, [], date(2023, 3, 2), RULES)
+    assert _evaluate(days, [], date(2023, 3, 1), RULES).stage == "growth"  # r = 365
+    ended = _evaluate(days, [], date(2023, 3, 2), RULES)
     assert (ended.stage, ended.at_risk) == ("termination", False)
     slow = [date(2020, 1, 1), date(2020, 7, 19), date(2021, 2, 4)]  # g = 200: 3g = 600 wins
-    assert lifecycle.evaluate(slow, [], date(2021, 2, 4) + timedelta(days=600), RULES).stage != "termination"
-    assert lifecycle.evaluate(slow, [], date(2021, 2, 4) + timedelta(days=601), RULES).stage == "termination"
+    assert _evaluate(slow, [], date(2021, 2, 4) + timedelta(days=600), RULES).stage != "termination"
+    assert _evaluate(slow, [], date(2021, 2, 4) + timedelta(days=601), RULES).stage == "termination"
 
 
 def test_at_risk_when_recency_passes_twice_the_gap():
     days = [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 2)]  # g = 30.5
-    assert lifecycle.evaluate(days, _spend(days), date(2024, 5, 2), RULES).at_risk is False  # r = 61
-    flagged = lifecycle.evaluate(days, _spend(days), date(2024, 5, 3), RULES)  # r = 62
+    assert _evaluate(days, _spend(days), date(2024, 5, 2), RULES).at_risk is False  # r = 61
+    flagged = _evaluate(days, _spend(days), date(2024, 5, 3), RULES)  # r = 62
     assert (flagged.stage, flagged.at_risk) == ("growth", True)
 
 
 def test_history_lists_stages_entered_by_time_passing():
-    assert lifecycle.history([date(2024, 1, 1)], [], date(2023, 12, 1), date(2025, 3, 1), RULES) == [
+    assert _history([date(2024, 1, 1)], [], date(2023, 12, 1), date(2025, 3, 1), RULES) == [
         (date(2023, 12, 1), "potential"),
         (date(2024, 1, 1), "development"),
         (date(2025, 1, 1), "termination"),
     ]
     two = [date(2024, 1, 1), date(2024, 1, 15)]
-    assert lifecycle.history(two, [], date(2024, 1, 1), date(2024, 6, 1), RULES) == [
+    assert _history(two, [], date(2024, 1, 1), date(2024, 6, 1), RULES) == [
         (date(2024, 1, 1), "development"),
         (date(2024, 3, 31), "growth"),
     ]
@@ -331,7 +342,7 @@ def test_history_lists_stages_entered_by_time_passing():
 
 def test_customers_move_backwards_when_they_buy_again():
     days = [date(2022, 1, 1), date(2022, 2, 1), date(2022, 3, 1), date(2024, 12, 1)]
-    entered = lifecycle.history(days, [], date(2022, 1, 1), ON, RULES)
+    entered = _history(days, [], date(2022, 1, 1), ON, RULES)
     # Back from termination: four purchase days, tenure over a year, spend not below the earlier window.
     assert [s for _, s in entered] == ["development", "growth", "termination", "maturity"]
     assert entered[-1][0] == date(2024, 12, 1)

@@ -12,11 +12,19 @@ from commands.errors import (
     RuleViolationError,
     UnknownProjectionError,
 )
+from commands.events import EVENT_TYPES
+from commands.records import RecordedEvent
+from commands.timeutil import parse_time_text
 from ledger.application import Ledger
 from ledger.errors import DatabaseUnavailableError
 from ledger.results import Receipt
+from projections.lifecycle import STAGES
+from projections.rfm import SEGMENTS
 
 __all__ = [
+    "EVENT_TYPES",
+    "SEGMENTS",
+    "STAGES",
     "ConfigurationError",
     "CustomerNotFoundError",
     "DatabaseUnavailableError",
@@ -28,6 +36,8 @@ __all__ = [
     "ProjectionError",
     "ProjectionOutdatedError",
     "Receipt",
+    "RecordedEvent",
     "RuleViolationError",
     "UnknownProjectionError",
+    "parse_time_text",
 ]

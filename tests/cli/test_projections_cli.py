@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
-from cli import LedgerContext, export_rfm, main
+from cli import main
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_unknown_projection_is_a_usage_error(db):
 def test_profile_builds_on_first_query_and_prints_json(db):
     result = run(db, "profile", "C-1", "--json")
     assert result.exit_code == 0, result.output
-    found = json.loads(result.output)
+    found = json.loads(result.stdout)
     assert (found["purchases"], found["purchase_days"], found["spend"], found["average_order_value"]) == (
         3,
         3,
@@ -89,38 +89,38 @@ def test_bad_toml_is_a_usage_error(db, tmp_path):
 def test_customers_filters_and_csv(db):
     result = run(db, "customers", "--as-of", "2024-01-31", "--csv")
     assert result.exit_code == 0, result.output
-    header, c1, c2 = result.output.splitlines()
+    header, c1, c2 = result.stdout.splitlines()
     assert header.startswith("customer,stage,at_risk,purchase_days,recency_days,spend_365,rfm,value_segment,vip")
     # g = median(2, 7) = 4.5 days, r = 21 > 2g: at risk; the only buyer beats nobody, so scores 1 1 1.
     assert c1 == "C-1,development,True,3,21,70.00,111,lost,True"
     assert c2 == "C-2,potential,False,0,,,,,False"
-    assert run(db, "customers", "--stage", "potential", "--json").output.count("\n") == 1
+    assert run(db, "customers", "--stage", "potential", "--json").stdout.count("\n") == 1
     assert "(none)" in run(db, "customers", "--vip", "--as-of", "2023-12-31").output
     bad = run(db, "customers", "--segment", "gold")
     assert bad.exit_code == 2 and "'gold' is not one of 'about_to_sleep'" in bad.output
 
 
 def test_trends_and_complaints(db):
-    rows = [json.loads(line) for line in run(db, "trends", "--by", "week", "--json").output.splitlines()]
+    rows = [json.loads(line) for line in run(db, "trends", "--by", "week", "--json").stdout.splitlines()]
     assert [(r["period"], r["nps"], r["complaints_filed"]) for r in rows] == [("2024-W01", None, 1), ("2024-W02", 100.0, 0)]
     assert run(db, "trends", "--from", "yesterday").exit_code == 2
-    overdue = [json.loads(line) for line in run(db, "complaints", "--overdue", "--json").output.splitlines()]
+    overdue = [json.loads(line) for line in run(db, "complaints", "--overdue", "--json").stdout.splitlines()]
     assert [(c["complaint_id"], c["response_met"], c["overdue"]) for c in overdue] == [("K", False, True)]
-    on_time = run(db, "complaints", "--open", "--as-of", "2024-01-05T12:00:00Z", "--json").output.splitlines()
+    on_time = run(db, "complaints", "--open", "--as-of", "2024-01-05T12:00:00Z", "--json").stdout.splitlines()
     assert json.loads(on_time[0])["response_met"] is None
 
 
 def test_export_rfm_csv_and_jsonl(db):
     def export(*args: str):
-        return CliRunner().invoke(export_rfm, list(args), obj=LedgerContext(db, None))
+        return run(db, "export", "rfm", *args)
 
     csv = export("--as-of", "2024-01-31")
     assert csv.exit_code == 0, csv.output
-    assert csv.output.splitlines() == ["customer,frequency,recency,T,monetary_value", "C-1,2.0000,9.0000,30.0000,30.0000"]
-    weeks = export("--as-of", "2024-01-31", "--unit", "weeks", "--format", "jsonl")
-    row = json.loads(weeks.output)
+    assert csv.stdout.splitlines() == ["customer,frequency,recency,T,monetary_value", "C-1,2.0000,9.0000,30.0000,30.0000"]
+    weeks = export("--as-of", "2024-01-31", "--unit", "weeks", "--format", "json")
+    row = json.loads(weeks.stdout)
     assert row["customer"] == "C-1" and row["recency"] == pytest.approx(9 / 7) and row["T"] == pytest.approx(30 / 7)
-    assert export("--as-of", "2023-12-31").output.splitlines() == ["customer,frequency,recency,T,monetary_value"]
+    assert export("--as-of", "2023-12-31").stdout.splitlines() == ["customer,frequency,recency,T,monetary_value"]
     assert export("--as-of", "31/01/2024").exit_code == 2
 
 
@@ -139,7 +139,7 @@ def test_a_late_survey_answer_changes_last_months_nps_only_known_at_after_its_re
     def nps(*extra: str) -> tuple[float, int]:
         result = run(db, *october, *extra)
         assert result.exit_code == 0, result.output
-        (row,) = [json.loads(line) for line in result.output.splitlines()]
+        (row,) = [json.loads(line) for line in result.stdout.splitlines()]
         return row["nps"], row["nps_answers"]
 
     # (2 promoters - 1 detractor) / 3 answers; before the late answer was recorded: 2 promoters of 2.
@@ -150,4 +150,4 @@ def test_a_late_survey_answer_changes_last_months_nps_only_known_at_after_its_re
     assert nps("--as-of", "2024-10-20", "--known-at", before.isoformat()) == (100.0, 2)
     unknown_then = run(db, "profile", "C-4", "--known-at", before.isoformat())
     assert unknown_then.exit_code == 1 and "nothing occurred or was known by then" in unknown_then.output
-    assert json.loads(run(db, "profile", "C-4", "--known-at", after.isoformat(), "--json").output)["last_nps"] == 0
+    assert json.loads(run(db, "profile", "C-4", "--known-at", after.isoformat(), "--json").stdout)["last_nps"] == 0

@@ -1,0 +1,189 @@
+"""What the commands share: the context with its lazily opened ledger, option types and option decorators.
+
+Nothing here imports the ledger at module level: ``ledger --help`` and ``ledger
+--version`` must start without SQLAlchemy, eventsourcing or pydantic. Choices the
+ledger defines (event types, stages, segments, output formats) are read from it
+only when a value is checked or a command's help is shown.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ledger import Ledger
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LedgerContext:
+    """What every command needs: the database URL and configuration, and a ledger opened on first use."""
+
+    def __init__(self, db: str | None, config_path: str | None):
+        self.db = db
+        self.config_path = config_path
+        self._ledger: Ledger | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        """Open the ledger on first use."""
+        if self._ledger is None:
+            from ledger import Ledger
+            from ledger.config import load_config
+
+            self._ledger = Ledger(self.db, config=load_config(self.config_path))
+        return self._ledger
+
+    def close(self) -> None:
+        """Close the ledger if it was opened."""
+        if self._ledger is not None:
+            self._ledger.close()
+
+
+def database_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Read --db: a URL as it is, a plain path as the SQLite file at that path."""
+    if value is None or "://" in value:
+        return value
+    return f"sqlite:///{value}"
+
+
+class DeferredChoice(click.Choice[str]):
+    """A choice among names the ledger defines, read from it when a value is checked or help is shown."""
+
+    def __init__(self, load: Callable[[], Iterable[str]]) -> None:
+        super().__init__(())
+        self._load = load
+        self._loaded: tuple[str, ...] | None = None
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        """Return the names, loading them on first use."""
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, names: Iterable[str]) -> None:
+        self._loaded = tuple(names) or None
+
+
+def _event_types() -> Iterable[str]:
+    from ledger import EVENT_TYPES
+
+    return EVENT_TYPES
+
+
+def _stages() -> Iterable[str]:
+    from ledger import STAGES
+
+    return STAGES
+
+
+def _segments() -> Iterable[str]:
+    from ledger import SEGMENTS
+
+    return SEGMENTS
+
+
+def _output_formats() -> Iterable[str]:
+    from ledger.output import OUTPUT_FORMATS
+
+    return OUTPUT_FORMATS
+
+
+EVENT_TYPE = DeferredChoice(_event_types)
+STAGE = DeferredChoice(_stages)
+SEGMENT = DeferredChoice(_segments)
+
+
+def _hint(param: click.Parameter | None) -> str | None:
+    return param.opts[0] if param is not None and param.opts else None
+
+
+class MomentType(click.ParamType):
+    """An ISO 8601 date (meaning its whole day where a bound is asked for) or date and time."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime | date:
+        """Parse the text, or fail as a usage error naming the option."""
+        if isinstance(value, datetime | date):
+            return value
+        from ledger import parse_time_text
+
+        try:
+            return parse_time_text(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param=param, param_hint=_hint(param)) from None
+
+
+class DayType(click.ParamType):
+    """An ISO 8601 calendar date."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        """Parse the text, or fail as a usage error naming the option."""
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO date: {value!r}", ctx=ctx, param=param, param_hint=_hint(param)) from None
+
+
+MOMENT = MomentType()
+DAY = DayType()
+
+
+def format_options(
+    default: str = "table", *, choices: Callable[[], Iterable[str]] = _output_formats, aliases: bool = True
+) -> Callable[[F], F]:
+    """Add --format with its aliases --json and --csv; the command receives the chosen one as output_format."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def choose(*args: Any, output_format: str | None, as_json: bool = False, as_csv: bool = False, **kwargs: Any) -> Any:
+            chosen = {name for name, given in (("json", as_json), ("csv", as_csv), (output_format, bool(output_format))) if given}
+            if len(chosen) > 1:
+                raise click.UsageError(f"choose one output format, not {' and '.join(sorted(map(str, chosen)))}")
+            return command(*args, output_format=chosen.pop() if chosen else default, **kwargs)
+
+        decorated: Any = choose
+        if aliases:
+            decorated = click.option("--csv", "as_csv", is_flag=True, help="Same as --format csv.")(decorated)
+            decorated = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(decorated)
+        option = click.option(
+            "--format", "output_format", type=DeferredChoice(choices), help=f"Output format (default: {default})."
+        )
+        return option(decorated)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def as_of_options(command: F) -> F:
+    """Add --as-of and --known-at, the two time bounds of a query."""
+    command = click.option("--known-at", type=MOMENT, help="Only what the ledger had recorded by this date or time.")(command)
+    return click.option("--as-of", type=MOMENT, help="Only events that occurred on or before this date (the whole day) or time.")(
+        command
+    )
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
+    """Turn KEY=VALUE arguments into a mapping; dotted keys fill nested mappings (attributes.tier=gold)."""
+    data: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected key=value, got {pair!r}", param_hint="FIELDS")
+        target = data
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    return data

@@ -1,0 +1,176 @@
+"""Commands that read: the log and a customer's timeline, and the queries on the read models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli_commands.options import DAY, MOMENT, SEGMENT, STAGE, LedgerContext, as_of_options, format_options
+
+if TYPE_CHECKING:
+    from ledger import RecordedEvent
+    from ledger.output import OutputFormat
+    from ledger.timeline import CorrectionNote
+
+
+def write_events(events: list[RecordedEvent], output_format: OutputFormat) -> None:
+    """Print events: for people, one line each with its data and what voids or corrections did to it."""
+    from ledger import output
+    from ledger.timeline import corrections_by_target
+
+    if output_format != "table":
+        output.write_rows(events, output_format)
+        return
+    notes = corrections_by_target(events)
+    output.write_rows([_for_people(event, notes.get(event.event_id, [])) for event in events], "table")
+
+
+def _for_people(event: RecordedEvent, notes: list[CorrectionNote]) -> dict[str, Any]:
+    from ledger import output
+
+    fields = event.to_json_dict()
+    data = event.data.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    summary = output.people_text(data) + "".join(f" [{note.describe()}]" for note in notes)
+    return {name: fields[name] for name in ("position", "occurred_at", "customer", "type", "actor")} | {"data": summary}
+
+
+def report_lag(result: object) -> None:
+    """Say on stderr when the read models behind a result had not applied the whole log."""
+    from ledger import output
+
+    behind = getattr(result, "behind", 0)
+    if behind:
+        output.message(f'note: read models are {behind} events behind the log; run "ledger projections run"')
+
+
+@click.command()
+@click.argument("customer")
+@click.option("--as-of", type=MOMENT, help="Only events that occurred on or before this date or time.")
+@click.option("--known-at", type=MOMENT, help="Only events the ledger had recorded by this date or time.")
+@format_options()
+@click.pass_obj
+def timeline(
+    obj: LedgerContext,
+    customer: str,
+    as_of: datetime | date | None,
+    known_at: datetime | date | None,
+    output_format: OutputFormat,
+) -> None:
+    """Show a customer's events in stream order, with envelope and data, voids and corrections included.
+
+    Example:
+
+        ledger timeline C-000001 --as-of 2024-12-31 --known-at 2025-01-15
+    """
+    write_events(obj.ledger.timeline(customer, as_of=as_of, known_at=known_at), output_format)
+
+
+@click.command()
+@click.option("--after", default=0, show_default=True, type=click.IntRange(min=0), help="Start after this log position.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000), help="At most this many events.")
+@format_options()
+@click.pass_obj
+def log(obj: LedgerContext, after: int, limit: int, output_format: OutputFormat) -> None:
+    """Show the global log in commit order, with positions.
+
+    Example:
+
+        ledger log --after 1000 --limit 50 --json
+    """
+    write_events(obj.ledger.log(after=after, limit=limit), output_format)
+
+
+@click.command()
+@click.argument("customer")
+@as_of_options
+@format_options()
+@click.pass_obj
+def profile(
+    obj: LedgerContext,
+    customer: str,
+    as_of: datetime | date | None,
+    known_at: datetime | date | None,
+    output_format: OutputFormat,
+) -> None:
+    """Show a customer's profile: contacts, purchases, spend, complaints, satisfaction, stage and value segment.
+
+    Example:
+
+        ledger profile C-000001 --as-of 2024-12-31
+    """
+    from ledger import output
+
+    found = obj.ledger.profile(customer, as_of=as_of, known_at=known_at)
+    report_lag(found)
+    output.write_one(found, output_format)
+
+
+@click.command()
+@click.option("--stage", type=STAGE, help="Only customers in this lifecycle stage.")
+@click.option("--at-risk", is_flag=True, help="Only customers flagged at risk.")
+@click.option("--segment", type=SEGMENT, help="Only this value segment.")
+@click.option("--vip", is_flag=True, help="Only the top 20% by spend in the trailing 365 days.")
+@as_of_options
+@format_options()
+@click.pass_obj
+def customers(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -> None:
+    """List customers with lifecycle stage, at-risk flag, RFM scores and value segment.
+
+    Example:
+
+        ledger customers --stage maturity --at-risk --csv > churn-watch.csv
+    """
+    from ledger import output
+    from ledger.results import CustomerSummary
+
+    found = obj.ledger.customers(**filters, progress=True)
+    report_lag(found)
+    output.write_rows(found.rows, output_format, row_type=CustomerSummary)
+
+
+@click.command()
+@click.option("--by", type=click.Choice(["day", "week", "month"]), default="month", show_default=True, help="Period.")
+@click.option("--from", "start", type=DAY, help="First day (inclusive).")
+@click.option("--to", "end", type=DAY, help="Last day (inclusive).")
+@click.option("--channel", help="Only answers and complaints on this channel.")
+@click.option("--segment", help="Only customers of this segment (the segment field of their details).")
+@click.option("--split", type=click.Choice(["channel", "segment"]), help="One row per period and channel or segment.")
+@as_of_options
+@format_options()
+@click.pass_obj
+def trends(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -> None:
+    """Show NPS, CSAT, CES, ACSI-style means and complaint times per period.
+
+    Example:
+
+        ledger trends --by week --from 2024-01-01 --to 2024-03-31 --channel phone
+    """
+    from ledger import output
+    from ledger.results import TrendRow
+
+    found = obj.ledger.trends(**filters, progress=True)
+    report_lag(found)
+    output.write_rows(found.rows, output_format, row_type=TrendRow)
+
+
+@click.command()
+@click.option("--open", "open_only", is_flag=True, help="Only open complaints.")
+@click.option("--overdue", "overdue_only", is_flag=True, help="Only open complaints past a target.")
+@click.option("--as-of", type=MOMENT, help="Judge targets on this date (the whole day) or time.")
+@format_options()
+@click.pass_obj
+def complaints(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -> None:
+    """List complaints with state, age, first-response and resolution times and SLA outcomes.
+
+    Example:
+
+        ledger complaints --overdue --json
+    """
+    from ledger import output
+    from ledger.results import ComplaintSummary
+
+    found = obj.ledger.complaints(**filters, progress=True)
+    report_lag(found)
+    output.write_rows(found.rows, output_format, row_type=ComplaintSummary)

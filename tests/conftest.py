@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import uuid
 from collections.abc import Iterator
+from multiprocessing.context import ForkServerContext
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -14,6 +16,15 @@ from ledger.application import Ledger
 from ledger.config import LedgerConfig
 
 POSTGRES_ENV = "LEDGER_TEST_POSTGRES_URL"
+# What a test's worker process needs before it can run: the ledger, and pytest, which test modules import.
+WORKER_PRELOAD = ["ledger.application", "pytest"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that ask for PostgreSQL by name as `postgres`, like the PostgreSQL runs of `db_url`."""
+    for item in items:
+        if "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture
@@ -55,3 +66,16 @@ def ledger(db_url) -> Iterator[Ledger]:
     """Return a ledger with default configuration on a fresh database."""
     with Ledger(db_url, config=LedgerConfig()) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def worker_processes() -> ForkServerContext:
+    """Return a multiprocessing context for tests that race several fresh processes against one database.
+
+    Its processes fork from a server that imported the ledger once: like spawned ones they
+    share no connection, thread or state with this process, but they start in milliseconds
+    instead of each importing the ledger again, which on two cores cost seconds per test.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_PRELOAD)
+    return context

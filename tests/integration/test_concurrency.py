@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import itertools
 from collections import defaultdict
+from multiprocessing.context import ForkServerContext
 
 import pytest
 from sqlalchemy import select
@@ -37,11 +38,10 @@ def _append_from_process(url: str, worker: int, barrier) -> None:
 
 
 @pytest.mark.slow
-def test_concurrent_appends_store_each_event_once(db_url):
+def test_concurrent_appends_store_each_event_once(db_url, worker_processes: ForkServerContext):
     Ledger(db_url, config=LedgerConfig()).close()  # create the tables before the race
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(PROCESSES)
-    workers = [context.Process(target=_append_from_process, args=(db_url, w, barrier)) for w in range(PROCESSES)]
+    barrier = worker_processes.Barrier(PROCESSES)
+    workers = [worker_processes.Process(target=_append_from_process, args=(db_url, w, barrier)) for w in range(PROCESSES)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -64,6 +64,7 @@ def test_concurrent_appends_store_each_event_once(db_url):
             assert stream_versions == list(range(1, len(stream_versions) + 1))
         event_ids = [e.event_id for e in ledger.log(limit=expected)]
         assert len(set(event_ids)) == expected
-        assert len(ledger.timeline("SAME")) == PROCESSES * EVENTS_PER_PROCESS // 2
-        for previous, current in zip(ledger.timeline("SAME"), ledger.timeline("SAME")[1:], strict=False):
+        same = ledger.timeline("SAME")
+        assert len(same) == PROCESSES * EVENTS_PER_PROCESS // 2
+        for previous, current in itertools.pairwise(same):
             assert current.prev_hash == previous.hash

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
+from multiprocessing.context import ForkServerContext
 
 from ledger.application import Ledger
 from ledger.config import LedgerConfig
@@ -16,10 +16,9 @@ def _open_and_append(url: str, barrier, number: int) -> None:
         ledger.append("contact", f"P-{number}", {"channel": "web"}, event_id=f"first-open-{number}")
 
 
-def test_processes_creating_the_tables_at_once_all_succeed(db_url):
-    spawn = multiprocessing.get_context("spawn")
-    barrier = spawn.Barrier(PROCESSES)
-    workers = [spawn.Process(target=_open_and_append, args=(db_url, barrier, n)) for n in range(PROCESSES)]
+def test_processes_creating_the_tables_at_once_all_succeed(db_url, worker_processes: ForkServerContext):
+    barrier = worker_processes.Barrier(PROCESSES)
+    workers = [worker_processes.Process(target=_open_and_append, args=(db_url, barrier, n)) for n in range(PROCESSES)]
     for worker in workers:
         worker.start()
     for worker in workers:

@@ -99,6 +99,10 @@ def prepare_data(size: Size, folder: Path, needs: set[Need], say: Callable[[str]
         started = time.perf_counter()
         _ledger_command(folder, "--db", populated_url, "import", str(events_file))
         say(f"imported {events_file.name} into populated.db in {time.perf_counter() - started:.1f} s")
+        # Rates for the generated currencies: converting money needs one for every purchase's day.
+        with open(folder / "rates.csv", "wb") as out:
+            _ledger_command(folder, "rates", "sample", "--from", FIRST_DAY, "--to", LAST_DAY, stdout=out)
+        _ledger_command(folder, "--db", populated_url, "rates", "import", "rates.csv")
     if "projected database" in needs:
         projected_url = _project(folder, say)
     return DataSet(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,6 +24,7 @@ LIFECYCLES = ["prospect", "one_time", "growing", "loyal", "fading"]
 LIFECYCLE_WEIGHTS = [20, 25, 20, 15, 20]
 FIRST_NAMES = ["Ana", "Bo", "Chen", "Dara", "Emil", "Fatima", "Guo", "Hana", "Ivan", "Jia", "Kofi", "Lena", "Mei", "Nils"]
 LAST_NAMES = ["Li", "Smith", "Wang", "Garcia", "Novak", "Okafor", "Zhang", "Jensen", "Rossi", "Kim"]
+SHOWCASE_CUSTOMER = "C-000001"
 HOUR = 3600
 DAY = 24 * HOUR
 
@@ -56,11 +58,16 @@ def generate_events(customers: int, seed: int, start: date, end: date) -> Iterat
 
 
 def _customer_story(rng: random.Random, key: str, horizon: int) -> list[Draft]:
-    lifecycle = rng.choices(LIFECYCLES, LIFECYCLE_WEIGHTS)[0]
-    signup = _daytime(rng, rng.randrange(0, max(1, horizon * 85 // 100 // DAY)))
+    # The demo's customer shows every feature: a loyal buyer from early on, with a complaint and a survey.
+    showcase = key == SHOWCASE_CUSTOMER
+    lifecycle = "loyal" if showcase else rng.choices(LIFECYCLES, LIFECYCLE_WEIGHTS)[0]
+    # Customers keep arriving until the end of the period, fewer as the shop matures: the density of
+    # signups falls linearly from 1.5 to 0.5 times the average (inverse CDF of a uniform draw).
+    share = 1.5 - math.sqrt(2.25 - 2 * rng.random())
+    signup = _daytime(rng, int(share * (horizon // DAY) / (10 if showcase else 1)))
     drafts: list[Draft] = []
     # About 1 in 20 buyers came from the old shop system with orders but no details.
-    if lifecycle == "prospect" or rng.random() < 0.95:
+    if showcase or lifecycle == "prospect" or rng.random() < 0.95:
         drafts.append((signup, "customer_registered", _details(rng, key)))
         if rng.random() < 0.15:
             drafts.append((signup + rng.randrange(DAY, 600 * DAY), "customer_updated", _changes(rng, key)))
@@ -72,11 +79,11 @@ def _customer_story(rng: random.Random, key: str, horizon: int) -> list[Draft]:
         cents = _purchase(rng, drafts, moment, order_id, currency)
         if cents and rng.random() < 0.07:
             _refunds(rng, drafts, moment, order_id, currency, cents)
-        if rng.random() < 0.09:
+        if (showcase and index == 2) or rng.random() < 0.09:
             complaint_id = f"{key}-K{index}"
             closed, hurt = _complaint(rng, drafts, complaint_id, moment + rng.randrange(HOUR, 10 * DAY))
             grievance += hurt
-            if rng.random() < 0.6:
+            if showcase or rng.random() < 0.6:
                 drafts.append(_survey(rng, f"{key}-S{index}", closed + rng.randrange(HOUR, 5 * DAY), grievance, complaint_id))
         elif rng.random() < 0.25:
             drafts.append(_survey(rng, f"{key}-S{index}", moment + rng.randrange(DAY, 15 * DAY), grievance, order_id))
@@ -237,3 +244,26 @@ def _phone(rng: random.Random) -> str:
 
 def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+# Reference rates the sample's currencies start from, in units per euro (the ECB's base).
+SAMPLE_RATES = {"USD": 1.08, "GBP": 0.86}
+
+
+def sample_rates_csv(start: date, end: date, seed: int = 1) -> str:
+    """Return deterministic exchange rates in the ECB reference-rate layout, for the sample's currencies.
+
+    Business days only, newest first, as the ECB publishes them; from a week before
+    start, so that a purchase on the first (weekend) day has a rate on or before it.
+    """
+    rng = random.Random(seed)
+    level = dict(SAMPLE_RATES)
+    lines = []
+    day = start - timedelta(days=7)
+    while day <= end:
+        if day.weekday() < 5:
+            for currency in level:  # a random walk of about 0.3% a day, kept near its start
+                level[currency] *= 1 + rng.gauss(0, 0.003) + (SAMPLE_RATES[currency] / level[currency] - 1) / 50
+            lines.append(",".join([day.isoformat(), *(f"{level[c]:.4f}" for c in level)]))
+        day += timedelta(days=1)
+    return "\n".join(["Date," + ",".join(level), *reversed(lines)]) + "\n"

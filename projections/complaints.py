@@ -1,4 +1,9 @@
-"""Complaints: one row per complaint with its state and the times its SLA targets are measured on."""
+"""Complaints: one row per complaint with its state and SLA times, and one row per resolution for trends.
+
+A month's resolved complaints are the resolutions dated in it, each with the times
+it closed the complaint in: a later reopening or resolution adds its own row in its
+own month and never changes a closed month's figures.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from projections.facts import Fact, iso, period_of
 from projections.metrics import micros_between
 
 NAME = "complaints"
-VERSION = 3  # 2: the resolution's times in microseconds, for trends; 3: the period indexes of trends
+VERSION = 4  # 2: the resolution's times in microseconds, for trends; 3: the period indexes of trends; 4: resolutions
 
 
 def define_tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
@@ -35,14 +40,26 @@ def define_tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
         Column("response_micros", BigInteger),
         Column("resolution_micros", BigInteger),
     )
+    resolutions = Table(
+        f"{prefix}resolutions",
+        metadata,
+        Column("customer", Text, primary_key=True),
+        Column("complaint_id", Text, primary_key=True),
+        Column("resolved_at", Text, primary_key=True),
+        Column("channel", Text),
+        Column("segment", Text),
+        # From filing to the first response (or this resolution) and to this resolution.
+        Column("response_micros", BigInteger, nullable=False),
+        Column("resolution_micros", BigInteger, nullable=False),
+    )
     # Trends count complaints filed and resolved per period and take the median times of those
     # resolved: these indexes hold them in that order, so that a median is read at an offset.
-    c = table.c
+    c, r = table.c, resolutions.c
     for unit in ("month", "day"):
         Index(f"{prefix}complaints_filed_by_{unit}", period_of(c.filed_at, unit))
-        for times in (c.response_micros, c.resolution_micros):
-            Index(f"{prefix}complaints_{times.name}_by_{unit}", period_of(c.resolved_at, unit), times)
-    return {"complaints": table}
+        for times in (r.response_micros, r.resolution_micros):
+            Index(f"{prefix}resolutions_{times.name}_by_{unit}", period_of(r.resolved_at, unit), times)
+    return {"complaints": table, "resolutions": resolutions}
 
 
 def _earliest(current: datetime | None, when: datetime) -> datetime:
@@ -54,6 +71,7 @@ def complaint_rows(customer: str, facts: list[Fact]) -> list[dict[str, Any]]:
 
     The first response is the earliest answer or resolution; the resolution time is
     that of the resolution that closed the complaint for good (after any reopening).
+    ``resolutions`` lists every resolution as (resolved at, first response by then).
     """
     complaints: dict[str, dict[str, Any]] = {}
     segment: str | None = None
@@ -76,6 +94,7 @@ def complaint_rows(customer: str, facts: list[Fact]) -> list[dict[str, Any]]:
                 "first_response_at": None,
                 "resolved_at": None,
                 "reopened": 0,
+                "resolutions": [],
             }
             continue
         complaint = complaints.get(data["complaint_id"])
@@ -85,6 +104,7 @@ def complaint_rows(customer: str, facts: list[Fact]) -> list[dict[str, Any]]:
             complaint["first_response_at"] = _earliest(complaint["first_response_at"], fact.occurred_at)
         if fact.type == "complaint_resolved":
             complaint["state"], complaint["resolved_at"] = "resolved", fact.occurred_at
+            complaint["resolutions"].append((fact.occurred_at, complaint["first_response_at"]))
         elif fact.type == "complaint_reopened":
             complaint["state"], complaint["resolved_at"] = "open", None
             complaint["reopened"] += 1
@@ -96,10 +116,23 @@ def complaint_rows(customer: str, facts: list[Fact]) -> list[dict[str, Any]]:
 def rows(customer: str, facts: list[Fact]) -> dict[str, list[dict[str, Any]]]:
     """Return this projection's rows for one customer."""
     found = complaint_rows(customer, facts)
+    resolutions = []
     for row in found:
         filed, resolved = row["filed_at"], row["resolved_at"]
+        for at, responded in row.pop("resolutions"):
+            resolutions.append(
+                {
+                    "customer": customer,
+                    "complaint_id": row["complaint_id"],
+                    "resolved_at": iso(at),
+                    "channel": row["channel"],
+                    "segment": row["segment"],
+                    "response_micros": micros_between(filed, responded or at),
+                    "resolution_micros": micros_between(filed, at),
+                }
+            )
         row["response_micros"] = micros_between(filed, row["first_response_at"] or resolved) if resolved else None
         row["resolution_micros"] = micros_between(filed, resolved) if resolved else None
         for key in ("filed_at", "first_response_at", "resolved_at"):
             row[key] = iso(row[key])
-    return {"complaints": found}
+    return {"complaints": found, "resolutions": resolutions}

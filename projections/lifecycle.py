@@ -1,4 +1,4 @@
-"""Lifecycle stages and the at-risk flag: pure functions of purchase days, spend and a date.
+"""Lifecycle stages and the churn-risk flag: pure functions of purchase days, spend and a date.
 
 Stages (wire names): potential, development, growth, maturity, termination.
 The rules and their defaults are in the README ("Lifecycle rules") and in the
@@ -29,7 +29,7 @@ class LifecycleSettings(BaseModel):
     min_purchase_days_for_gap: PositiveInt = 3
     termination_gap_multiple: PositiveInt = 3
     termination_min_days: PositiveInt = 365
-    at_risk_gap_multiple: PositiveInt = 2
+    churn_risk_gap_multiple: PositiveInt = 2
     development_tenure_days: PositiveInt = 90
     maturity_min_purchase_days: PositiveInt = 4
     maturity_tenure_days: PositiveInt = 365
@@ -42,7 +42,7 @@ class Lifecycle:
     """A customer's stage on a date and the figures it was decided on (spend in base-currency minor units)."""
 
     stage: str
-    at_risk: bool
+    churn_risk: bool
     purchase_days: int
     gap_days: float | None
     recency_days: int | None
@@ -60,8 +60,20 @@ class PurchaseHistory:
     integer arithmetic is much cheaper than a timedelta per comparison.
     """
 
-    def __init__(self, days: list[date], spend: list[tuple[date, int]], rules: LifecycleSettings):
+    def __init__(
+        self,
+        days: list[date],
+        spend: list[tuple[date, int]],
+        rules: LifecycleSettings,
+        refunds: list[tuple[date, date, int]] | None = None,
+    ):
+        """Index purchase days and net spend per day (every refund made, on its order's day).
+
+        refunds lists (purchase day, refund day, amount): on a day before a refund was
+        made, its amount is added back to the window its purchase fell in.
+        """
         self.rules = rules
+        self.refunds = [(p.toordinal(), r.toordinal(), amount) for p, r, amount in refunds or ()]
         self.days = [d.toordinal() for d in days]
         ordered = sorted(spend)
         self.spend_days = [d.toordinal() for d, _ in ordered]
@@ -88,7 +100,19 @@ class PurchaseHistory:
         """Return the net spend of the spend window ending on a day, and of the window before it."""
         days, prefix, window = self.spend_days, self.spend_prefix, self.rules.spend_window_days
         middle = prefix[bisect_right(days, on - window)]
-        return prefix[bisect_right(days, on)] - middle, middle - prefix[bisect_right(days, on - 2 * window)]
+        recent, earlier = prefix[bisect_right(days, on)] - middle, middle - prefix[bisect_right(days, on - 2 * window)]
+        return self._unmade(on, recent, earlier) if self.refunds else (recent, earlier)
+
+    def _unmade(self, on: int, recent: int, earlier: int) -> tuple[int, int]:
+        """Add back, to the windows their purchases fell in, the refunds not yet made on a day."""
+        window = self.rules.spend_window_days
+        for bought, made, amount in self.refunds:
+            if made > on:
+                if on - window < bought <= on:
+                    recent += amount
+                elif on - 2 * window < bought <= on - window:
+                    earlier += amount
+        return recent, earlier
 
     def _spend_kept(self, recent: int, earlier: int) -> bool:
         """Tell whether the recent window's spend kept up with the earlier window's (the spend ratio)."""
@@ -139,11 +163,13 @@ class PurchaseHistory:
             while upto_earlier < spent and spend_days[upto_earlier] <= on - 2 * window:
                 upto_earlier += 1
             recent, earlier = prefix[upto] - prefix[upto_recent], prefix[upto_recent] - prefix[upto_earlier]
+            if self.refunds:
+                recent, earlier = self._unmade(on, recent, earlier)
             stages.append("maturity" if self._spend_kept(recent, earlier) else "growth")
         return stages
 
     def evaluate(self, on: date) -> Lifecycle:
-        """Return the stage on a date, with the figures it was decided on and the at-risk flag."""
+        """Return the stage on a date, with the figures it was decided on and the churn-risk flag."""
         day = on.toordinal()
         stage = self._stage(day)
         recent, earlier = self._window_spend(day)
@@ -152,7 +178,7 @@ class PurchaseHistory:
             return Lifecycle(stage, False, 0, None, None, None, recent, earlier)
         gap = self.gaps[n]
         recency, tenure = day - self.days[n - 1], day - self.days[0]
-        slowing = recency > self.rules.at_risk_gap_multiple * gap or not self._spend_kept(recent, earlier)
+        slowing = recency > self.rules.churn_risk_gap_multiple * gap or not self._spend_kept(recent, earlier)
         return Lifecycle(stage, stage != "termination" and slowing, n, gap, recency, tenure, recent, earlier)
 
     def history(self, first_seen: date, on: date) -> list[tuple[date, str]]:
@@ -165,7 +191,7 @@ class PurchaseHistory:
         rules, window = self.rules, self.rules.spend_window_days
         first, last = first_seen.toordinal(), on.toordinal()
         candidates = {first}
-        for d in {*self.days, *self.spend_days}:
+        for d in {*self.days, *self.spend_days, *(made for _, made, _ in self.refunds)}:
             candidates.update((d, d + window, d + 2 * window))
         if self.days:
             candidates.update(self.days[0] + t for t in (rules.development_tenure_days, rules.maturity_tenure_days))

@@ -184,11 +184,11 @@ def _add_answer(a: dict[str, Any], buckets: Buckets) -> None:
 
 
 def _add_complaint(c: dict[str, Any], buckets: Buckets) -> None:
-    """Count a complaint as filed on its filing day and, once resolved, on its resolution day with its times."""
+    """Count a complaint as filed on its filing day and as resolved on the day of each resolution, with its times."""
     f, split = buckets.filter, c.get(buckets.filter.split or "")
     filed = c["filed_at"].date()
     if f.keep(c, filed):
         buckets.at(filed, split).filed += 1
-    resolved = c["resolved_at"]
-    if resolved is not None and f.keep(c, resolved.date()):
-        buckets.at(resolved.date(), split).add_resolved(c["filed_at"], c["first_response_at"], resolved)
+    for resolved, responded in c["resolutions"]:
+        if f.keep(c, resolved.date()):
+            buckets.at(resolved.date(), split).add_resolved(c["filed_at"], responded, resolved)

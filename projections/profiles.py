@@ -1,8 +1,11 @@
 """Customer profiles: one row per customer with the time-independent facts queries need.
 
 Purchase days keep their per-currency totals in the row (``days``), so that the
-time-dependent figures (lifecycle stage, at-risk, RFM) are computed at query
-time for any as-of date without another table.
+time-dependent figures (lifecycle stage, churn risk, RFM) are computed at query
+time for any as-of date without another table. A refund counts against its
+order's purchase day (net spend in a window is the window's purchases minus the
+refunds of those purchases); the day also lists when each refund was made, so
+that a figure as of an earlier day leaves out refunds made after it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from commands.currencies import MINOR_UNITS
 from projections.facts import Fact
 
 NAME = "profiles"
-VERSION = 1
+VERSION = 2
 
 
 def define_tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
@@ -43,7 +46,8 @@ def define_tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
             Column("csat_sum", BigInteger, nullable=False),
             Column("csat_count", Integer, nullable=False),
             # JSON: {channel: contacts}, {currency: [purchases, paid_minor, refunded_minor]},
-            # and [[day, currency, paid_minor, refunded_minor, purchases], ...] sorted by day.
+            # and [[day, currency, paid_minor, refunded_minor, purchases, [[refund_day, minor], ...]], ...]
+            # sorted by day, refunds counted on their order's purchase day.
             Column("channels", Text, nullable=False),
             Column("money", Text, nullable=False),
             Column("days", Text, nullable=False),
@@ -77,7 +81,7 @@ class CustomerRecord:
     @property
     def purchase_days(self) -> list[str]:
         """Return the distinct UTC days with at least one purchase, in order."""
-        return sorted({day for day, _, _, _, purchases in self.days if purchases})
+        return sorted({entry[0] for entry in self.days if entry[4]})
 
     def to_row(self) -> dict[str, Any]:
         """Return the table row."""
@@ -130,7 +134,8 @@ def build_record(customer: str, facts: list[Fact]) -> CustomerRecord:
     """Fold a customer's effective facts (stream order) into a profile record."""
     r = CustomerRecord(customer)
     order_currency: dict[str, str] = {}
-    days: dict[tuple[str, str], list[int]] = {}
+    order_day: dict[str, str] = {}
+    days: dict[tuple[str, str], list[Any]] = {}
     open_ids: set[str] = set()
     for fact in facts:
         kind, data, when = fact.type, fact.data, fact.occurred
@@ -146,12 +151,13 @@ def build_record(customer: str, facts: list[Fact]) -> CustomerRecord:
         elif kind == "purchase":
             currency = data["currency"]
             order_currency.setdefault(data["order_id"], currency)
+            order_day.setdefault(data["order_id"], when[:10])
             paid = minor_units(data["amount"], currency)
             r.purchases += 1
             totals = r.money.setdefault(currency, [0, 0, 0])
             totals[0] += 1
             totals[1] += paid
-            day = days.setdefault((when[:10], currency), [0, 0, 0])
+            day = days.setdefault((when[:10], currency), [0, 0, 0, []])
             day[0] += paid
             day[2] += 1
             if r.first_purchase is None or when < r.first_purchase:
@@ -159,12 +165,15 @@ def build_record(customer: str, facts: list[Fact]) -> CustomerRecord:
             if r.last_purchase is None or when > r.last_purchase:
                 r.last_purchase = when
         elif kind == "refund":
-            # A refund is in its order's currency (the write side checks it); it counts on its own day.
+            # A refund is in its order's currency (the write side checks it); it counts on its order's
+            # purchase day (its own day when that purchase is not in the stream, e.g. voided).
             currency = data.get("currency") or order_currency.get(data["order_id"], "")
             if currency in MINOR_UNITS:
                 refunded = minor_units(data["amount"], currency)
                 r.money.setdefault(currency, [0, 0, 0])[2] += refunded
-                days.setdefault((when[:10], currency), [0, 0, 0])[1] += refunded
+                day = days.setdefault((order_day.get(data["order_id"], when[:10]), currency), [0, 0, 0, []])
+                day[1] += refunded
+                day[3].append([when[:10], refunded])
         elif kind == "complaint_filed":
             r.complaints += 1
             open_ids.add(data["complaint_id"])

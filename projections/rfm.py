@@ -65,7 +65,11 @@ class Thresholds:
 
     @classmethod
     def of(cls, values: list[tuple[int, int, int]]) -> Thresholds | None:
-        """Compute from every buyer's (recency days, purchase days in 365, spend in 365); None without buyers."""
+        """Compute from every buyer's (recency days, purchase days, net spend) in the window; None without one.
+
+        Only customers with a purchase day in the window are ranked: R, F and M are scored over the same customers.
+        """
+        values = [v for v in values if v[1]]
         if not values:
             return None
         recencies, frequencies, monetary = (sorted(column) for column in zip(*values, strict=True))
@@ -79,7 +83,9 @@ class Thresholds:
         )
 
     def score(self, recency: int, frequency: int, spend: int) -> RfmScore:
-        """Score one buyer."""
+        """Score one buyer; one without a purchase day in the window is lost (1, 1, 1), outside the ranking."""
+        if not frequency:
+            return LAPSED
         r = 1 + sum(recency < cut for cut in self.recency)
         f = 1 + sum(frequency > cut for cut in self.frequency)
         m = 1 + sum(spend > cut for cut in self.monetary)
@@ -96,10 +102,15 @@ class Thresholds:
         return cls(tuple(recency), tuple(frequency), tuple(monetary), vip)
 
 
+LAPSED = RfmScore(1, 1, 1, "lost", False)
+
+
 def score_all(values: dict[str, tuple[int, int, int]]) -> dict[str, RfmScore]:
-    """Score customers with a purchase from (recency days, purchase days in 365, spend in 365 in minor units)."""
+    """Score customers with a purchase from (recency days, purchase days, net spend in minor units) in the window."""
     thresholds = Thresholds.of(list(values.values()))
-    return {} if thresholds is None else {customer: thresholds.score(*v) for customer, v in values.items()}
+    if thresholds is None:
+        return {customer: LAPSED for customer in values}
+    return {customer: thresholds.score(*v) for customer, v in values.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,16 +29,24 @@ def money(minor: int, currency: str) -> str:
 
 
 def profile(
-    store: EventStore, config: LedgerConfig, customer: str, *, as_of: datetime | None = None, known_at: datetime | None = None
+    store: EventStore,
+    config: LedgerConfig,
+    customer: str,
+    *,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+    currency: str | None = None,
 ) -> CustomerProfile:
     """Return a customer's profile as of a moment (default now), as known at a moment (default now)."""
-    view = View(store, config, as_of, known_at)
+    view = View(store, config, as_of, known_at, currency)
     record = view.record(customer)
     stages = view.purchase_history(record)
     stage = stages.evaluate(view.on)
     rfm_input = view.rfm_input(record)
     thresholds, behind = (None, 0) if rfm_input is None else view.thresholds()
-    score = None if thresholds is None or rfm_input is None else thresholds.score(*rfm_input)
+    score = None if rfm_input is None else rfm.LAPSED if thresholds is None else thresholds.score(*rfm_input)
+    convert = view.convert
+    total = sum(convert.minor(entry[2] - entry[3], entry[1], entry[0]) for entry in record.days)
     first_seen = date.fromisoformat(record.first_seen[:10]) if record.first_seen else view.on
     return CustomerProfile(
         customer=record.customer,
@@ -53,6 +61,8 @@ def profile(
         purchase_days=len(record.purchase_days),
         first_purchase=record.first_purchase,
         last_purchase=record.last_purchase,
+        currency=view.base,
+        total_spend=money(total, view.base),
         spend={c: money(paid - refunded, c) for c, (_, paid, refunded) in sorted(record.money.items())},
         refunds={c: money(refunded, c) for c, (_, _, refunded) in sorted(record.money.items())},
         average_order_value={
@@ -65,7 +75,7 @@ def profile(
         last_nps=record.last_nps,
         average_csat=record.csat_sum / record.csat_count if record.csat_count else None,
         stage=stage.stage,
-        at_risk=stage.at_risk,
+        churn_risk=stage.churn_risk,
         stage_history=[StageChange(d.isoformat(), s) for d, s in stages.history(first_seen, view.on)],
         rfm=None if score is None else f"{score.r}{score.f}{score.m}",
         value_segment=None if score is None else score.segment,
@@ -79,15 +89,16 @@ def customers(
     config: LedgerConfig,
     *,
     stage: str | None = None,
-    at_risk: bool = False,
+    churn_risk: bool = False,
     segment: str | None = None,
     vip: bool = False,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
+    currency: str | None = None,
     progress: bool = False,
 ) -> QueryResult[CustomerSummary]:
-    """Return customers with their stage, at-risk flag, RFM scores and value segment, filtered."""
-    view = View(store, config, as_of, known_at)
+    """Return customers with their stage, churn-risk flag, RFM scores and value segment, filtered."""
+    view = View(store, config, as_of, known_at, currency)
     records, behind = view.records(progress=progress)
     summaries = []
     inputs: dict[str, tuple[int, int, int]] = {}
@@ -100,7 +111,7 @@ def customers(
     rows = []
     for customer, life, found in sorted(summaries, key=lambda s: s[0]):
         score = scores.get(customer)
-        if (stage and life.stage != stage) or (at_risk and not life.at_risk) or (vip and not (score and score.vip)):
+        if (stage and life.stage != stage) or (churn_risk and not life.churn_risk) or (vip and not (score and score.vip)):
             continue
         if segment and (score is None or score.segment != segment):
             continue
@@ -108,7 +119,7 @@ def customers(
             CustomerSummary(
                 customer=customer,
                 stage=life.stage,
-                at_risk=life.at_risk,
+                churn_risk=life.churn_risk,
                 purchase_days=life.purchase_days,
                 recency_days=life.recency_days,
                 spend_365=None if found is None else money(found[2], view.base),
@@ -127,17 +138,19 @@ def export_rfm(
     as_of: datetime | None,
     unit: Literal["days", "weeks"] = "days",
     known_at: datetime | None = None,
+    currency: str | None = None,
     progress: bool = False,
 ) -> Iterator[ClvRow]:
     """Yield the CLV summary per customer with a purchase by as_of (default now; values as decimal text)."""
-    view = View(store, config, as_of, known_at)
+    view = View(store, config, as_of, known_at, currency)
     places = MINOR_UNITS[view.base]
+    convert = view.convert
     records, _ = view.records(progress=progress)
     for record in records:
         totals: dict[str, int] = {}
-        for d, cur, paid, _, purchases in record.days:
+        for d, cur, paid, _, purchases, _ in record.days:
             if purchases:
-                totals[d] = totals.get(d, 0) + (paid if cur == view.base else 0)
+                totals[d] = totals.get(d, 0) + (paid if cur == view.base else convert.minor(paid, cur, d))
         summary = rfm.clv_summary([(date.fromisoformat(d), t) for d, t in sorted(totals.items())], view.on, places, unit)
         if summary is not None:
             yield ClvRow(

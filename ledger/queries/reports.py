@@ -54,7 +54,8 @@ def trends(
             if models.built:
                 buckets = metrics.Buckets(f)
                 _count_answers(connection, models.tables("satisfaction")["answers"], buckets)
-                _count_complaints(connection, models.tables("complaints")["complaints"], buckets)
+                tables = models.tables("complaints")
+                _count_complaints(connection, tables["complaints"], tables["resolutions"], buckets)
                 return QueryResult(trend_rows(buckets), models.behind)
             behind = models.head
     return QueryResult(trend_rows(metrics.buckets_of(_replayed(view, progress), f)), behind)
@@ -164,41 +165,41 @@ def _positions(f: metrics.TrendFilter, n: int) -> list[ColumnElement[Any]]:
     return [literal_column(str(i)) for i in range(1, n + 1) if i != 2 or f.split is not None]
 
 
-def _count_complaints(connection: Connection, complaints: Table, buckets: metrics.Buckets) -> None:
-    """Add complaints filed per day and split value (GROUP BY), and each complaint resolved with its times."""
+def _count_complaints(connection: Connection, complaints: Table, resolutions: Table, buckets: metrics.Buckets) -> None:
+    """Add complaints filed per day and split value (GROUP BY), and each resolution with its times."""
     f, c = buckets.filter, complaints.c
     keys = _PeriodKeys(f.by)
     filed = select(_period(f.by, c.filed_at), _split(f, complaints), func.count()).where(*_where(f, complaints, c.filed_at))
     for period, split, count in connection.execute(filed.group_by(*_positions(f, 2))):
         buckets.of_period(keys[period], split).filed += count
     if f.split is None and f.by != "week":
-        _add_median_times(connection, complaints, buckets)
+        _add_median_times(connection, resolutions, buckets)
         return
     # Weeks are folded from days, and split values are not in the period indexes: every time is read.
-    resolved = select(_period(f.by, c.resolved_at), _split(f, complaints), c.response_micros, c.resolution_micros).where(
-        c.resolved_at.is_not(None), *_where(f, complaints, c.resolved_at)
+    r = resolutions.c
+    resolved = select(_period(f.by, r.resolved_at), _split(f, resolutions), r.response_micros, r.resolution_micros).where(
+        *_where(f, resolutions, r.resolved_at)
     )
     for period, split, response, resolution in connection.execute(resolved):
         buckets.of_period(keys[period], split).add_resolved_micros(response, resolution)
 
 
-def _add_median_times(connection: Connection, complaints: Table, buckets: metrics.Buckets) -> None:
-    """Count the complaints resolved per month or day, and read only the middle one or two of each time.
+def _add_median_times(connection: Connection, resolutions: Table, buckets: metrics.Buckets) -> None:
+    """Count the resolutions per month or day, and read only the middle one or two of each time.
 
     The median is their mean. The period indexes hold each period's times in order, so
     the middle ones are read at an offset: a few rows per period, where reading every
     resolved complaint took a fifth of a second at a million events.
     """
-    f, c = buckets.filter, complaints.c
+    f, c = buckets.filter, resolutions.c
     period = _period(f.by, c.resolved_at)
-    # The period, not resolved_at, is tested for NULL: the index holds it, and no row is looked up.
-    counted = select(period, func.count()).where(period.is_not(None), *_where(f, complaints, c.resolved_at))
+    counted = select(period, func.count()).where(*_where(f, resolutions, c.resolved_at))
     counts = connection.execute(counted.group_by(*_positions(f, 1))).all()
 
     def middle(times: ColumnElement[int]) -> Any:
         return (
             select(times)
-            .where(period == bindparam("period"), *_where(f, complaints, c.resolved_at))
+            .where(period == bindparam("period"), *_where(f, resolutions, c.resolved_at))
             .order_by(times)
             .limit(bindparam("middle"))
             .offset(bindparam("before"))

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime
 
 import orjson
 from sqlalchemy import Table, select
@@ -24,26 +23,47 @@ from ledger.config import LedgerConfig
 from ledger.projection_runner import progress_bar
 from ledger.queries.read_models import ReadModels, read_models
 from ledger.storage.log_reader import read_streams, scan_streams
+from ledger.storage.rates import load_rates
 from ledger.storage.rfm_cache import Key, cached_thresholds
 from ledger.storage.store import EventStore
-from projections import lifecycle, rfm
+from projections import lifecycle, rfm, spend
 from projections.facts import Fact, effective, iso
 from projections.profiles import CustomerRecord, build_record
-
-TRAILING = timedelta(days=365)
+from projections.rates import Converter
 
 
 class View:
     """The as-of and known-at bounds of a query (None: now) and the day time-dependent figures are computed for."""
 
-    def __init__(self, store: EventStore, config: LedgerConfig, as_of: datetime | None, known_at: datetime | None):
+    def __init__(
+        self,
+        store: EventStore,
+        config: LedgerConfig,
+        as_of: datetime | None,
+        known_at: datetime | None,
+        currency: str | None = None,
+    ):
         self.store = store
         self.config = config
         self.as_of = as_of
         self.known_at = known_at
         moment = as_of or known_at or datetime.now(UTC)
         self.on: date = moment.astimezone(UTC).date()
-        self.base = config.ledger.currency
+        # The reporting currency: every converted figure is in it (default the base currency).
+        self.base = currency or config.ledger.currency
+        self._converter: tuple[Converter, str] | None = None
+
+    @property
+    def convert(self) -> Converter:
+        """Return the converter into the reporting currency, with the rates known at the view's known-at bound."""
+        return self._rates()[0]
+
+    def _rates(self) -> tuple[Converter, str]:
+        if self._converter is None:
+            with self.store.engine.connect() as connection:
+                table, version = load_rates(self.store, connection, self.config.ledger.currency, known_at=self.known_at)
+            self._converter = table.converter(self.base), version
+        return self._converter
 
     @property
     def replays(self) -> bool:
@@ -126,30 +146,17 @@ class View:
         return build_record(key, view)
 
     def purchase_history(self, record: CustomerRecord) -> lifecycle.PurchaseHistory:
-        """Return the customer's purchase days and base-currency spend, indexed for stages on any day."""
-        return lifecycle.PurchaseHistory(purchase_days(record), self.spend(record), self.config.lifecycle)
+        """Return the customer's purchase days and converted net spend, indexed for stages on any day."""
+        spent, refunds = spend.spend_history(record.days, self.convert)
+        return lifecycle.PurchaseHistory(purchase_days(record), spent, self.config.lifecycle, refunds)
 
     def lifecycle(self, record: CustomerRecord) -> lifecycle.Lifecycle:
         """Return the customer's stage on the view's day."""
         return self.purchase_history(record).evaluate(self.on)
 
-    def spend(self, record: CustomerRecord) -> list[tuple[date, int]]:
-        """Return (day, net spend) in the base currency's minor units."""
-        return [(date.fromisoformat(d), paid - refunded) for d, cur, paid, refunded, _ in record.days if cur == self.base]
-
     def rfm_input(self, record: CustomerRecord) -> tuple[int, int, int] | None:
-        """Return (recency days, purchase days and net base spend in the trailing 365 days), None without a purchase."""
-        return self.rfm_input_of_days(record.days)
-
-    def rfm_input_of_days(self, days: list[list[Any]]) -> tuple[int, int, int] | None:
-        """Return the RFM input of a record's days ([day, currency, paid, refunded, purchases]; ISO days compare as text)."""
-        on, since = self.on.isoformat(), (self.on - TRAILING).isoformat()
-        bought = {d for d, _, _, _, purchases in days if purchases and d <= on}
-        if not bought:
-            return None
-        frequency = sum(1 for d in bought if d > since)
-        spend = sum(paid - refunded for d, cur, paid, refunded, _ in days if cur == self.base and since < d <= on)
-        return (self.on - date.fromisoformat(max(bought))).days, frequency, spend
+        """Return (recency days, purchase days, converted net spend) in the RFM window, None without a purchase."""
+        return spend.rfm_input(record.days, self.on, self.convert)
 
     def thresholds(self) -> tuple[rfm.Thresholds | None, int]:
         """Return the RFM thresholds of this view's day, and how many events of the log the ranking leaves out.
@@ -172,7 +179,8 @@ class View:
         """Return the key the thresholds of this view's day are kept under, for the profiles table models read."""
         generation = models.generations["profiles"]
         assert generation is not None
-        return generation, models.positions["profiles"], self.on, self.base
+        # The rates' version is part of the currency: an import makes the next ranking compute afresh.
+        return generation, models.positions["profiles"], self.on, f"{self.base}@{self._rates()[1]}"
 
     def rank(self, connection: Connection, models: ReadModels) -> rfm.Thresholds | None:
         """Return the RFM thresholds of this view's day, from the purchase days of every row of the profiles table."""
@@ -181,7 +189,8 @@ class View:
         bound = "" if self.as_of is None else f" WHERE first_seen <= {self.store.mark}"
         parameters = () if self.as_of is None else (iso(self.as_of),)
         rows = connection.exec_driver_sql(f"SELECT days FROM {table.name}{bound}", parameters)
-        found = (self.rfm_input_of_days(orjson.loads(days)) for (days,) in rows)
+        convert, on = self.convert, self.on
+        found = (spend.rfm_input(orjson.loads(days), on, convert) for (days,) in rows)
         return rfm.Thresholds.of([v for v in found if v is not None])
 
     @contextmanager

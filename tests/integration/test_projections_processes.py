@@ -89,7 +89,12 @@ def test_a_rebuild_killed_mid_way_leaves_the_old_tables_serving_and_the_next_reb
     assert ledger.rebuild(progress=False).events == 101
     with ledger.store.engine.connect() as connection:
         names = sorted(n for n in inspect(connection).get_table_names() if n.startswith("lp_"))
-    assert names == ["lp_complaints_g3_complaints", "lp_profiles_g3_customers", "lp_satisfaction_g3_answers"]
+    assert names == [
+        "lp_complaints_g3_complaints",
+        "lp_complaints_g3_resolutions",
+        "lp_profiles_g3_customers",
+        "lp_satisfaction_g3_answers",
+    ]
     assert [s.state for s in ledger.projections_status()] == ["current"] * 3
     assert ledger.profile("C-1").spend == {"EUR": "15.00"}
     assert ledger.profile("C-49").purchases == 1

@@ -9,7 +9,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.queries.view import View
-from ledger.sample_data import generate_events
+from ledger.sample_data import generate_events, sample_rates_csv
 from ledger.storage.rfm_cache import cache_table
 from projections.metrics import TrendFilter
 
@@ -17,12 +17,17 @@ DAYS = ["2021-06-30", "2022-12-31", "2024-03-31"]
 
 
 @pytest.fixture
-def generated(ledger):
+def generated(ledger, tmp_path):
     events = list(generate_events(80, 3, date(2021, 1, 1), date(2024, 6, 30)))
+    rates = tmp_path / "rates.csv"
+    rates.write_text(sample_rates_csv(date(2021, 1, 1), date(2024, 6, 30)))
+    ledger.import_rates(rates)
     result = ledger.append_many(events)
     assert not result.rejected
     buyers = [e["customer"] for e in events if e["type"] == "purchase"]
-    ledger.void(next(e["event_id"] for e in events if e["type"] == "purchase"), "entered twice")
+    refunded = {e["data"]["order_id"] for e in events if e["type"] == "refund"}
+    first = next(e for e in events if e["type"] == "purchase" and e["data"]["order_id"] not in refunded)
+    ledger.void(first["event_id"], "entered twice")
     ledger.rebuild(progress=False)
     return ledger, sorted(set(buyers))
 

@@ -105,9 +105,9 @@ def test_replay_as_of_today_matches_the_tables(ledger):
 def test_version_mismatch_is_reported_until_rebuilt(ledger, monkeypatch):
     _seed(ledger)
     ledger.rebuild(progress=False)
-    newer = dataclasses.replace(registry.PROJECTIONS["profiles"], version=2)
+    newer = dataclasses.replace(registry.PROJECTIONS["profiles"], version=3)
     monkeypatch.setitem(registry.PROJECTIONS, "profiles", newer)
-    assert ledger.projections_status()[0].state == "needs rebuild (built by version 1)"
+    assert ledger.projections_status()[0].state == "needs rebuild (built by version 2)"
     with pytest.raises(ProjectionOutdatedError, match="ledger projections rebuild profiles"):
         ledger.profile("C-1")
     ledger.rebuild(["profiles"], progress=False)
@@ -134,7 +134,12 @@ def test_a_crashed_rebuild_leaves_the_old_tables_serving_and_the_next_one_restar
     ledger.rebuild(progress=False)
     with ledger.store.engine.connect() as connection:
         names = sorted(n for n in inspect(connection).get_table_names() if n.startswith("lp_"))
-    assert names == ["lp_complaints_g3_complaints", "lp_profiles_g3_customers", "lp_satisfaction_g3_answers"]
+    assert names == [
+        "lp_complaints_g3_complaints",
+        "lp_complaints_g3_resolutions",
+        "lp_profiles_g3_customers",
+        "lp_satisfaction_g3_answers",
+    ]
     assert [s.state for s in ledger.projections_status()] == ["current"] * 3
     assert ledger.profile("C-1").spend == {"EUR": "135.00"}
 

@@ -22,11 +22,14 @@ def _gap(days: list[date], rules: LifecycleSettings) -> float:
     return float(median((b - a).days for a, b in pairwise(days)))
 
 
-def _stage(days: list[date], spend: list[tuple[date, int]], on: date, rules: LifecycleSettings) -> tuple:
-    """The README's rules, word for word, with plain scans."""
+def _stage(days: list[date], spend: list[tuple[date, date, int]], on: date, rules: LifecycleSettings) -> tuple:
+    """The documented rules, word for word, with plain scans over (purchase day, day made, amount) items.
+
+    A purchase is made on its day; a refund is negative, made on its own day and counted on its purchase's day.
+    """
     window = timedelta(days=rules.spend_window_days)
-    recent = sum(v for d, v in spend if on - window < d <= on)
-    earlier = sum(v for d, v in spend if on - 2 * window < d <= on - window)
+    recent = sum(v for d, made, v in spend if on - window < d <= on and made <= on)
+    earlier = sum(v for d, made, v in spend if on - 2 * window < d <= on - window and made <= on)
     held = [d for d in days if d <= on]
     if not held:
         return ("potential", False)
@@ -63,25 +66,29 @@ offsets = st.lists(st.integers(min_value=0, max_value=900), max_size=12, unique=
 @given(
     offsets=offsets,
     amounts=st.lists(st.integers(-500, 5_000), min_size=12, max_size=12),
-    refunds=st.lists(st.tuples(st.integers(0, 1_300), st.integers(1, 3_000)), max_size=4),
+    refunds=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 700), st.integers(1, 3_000)), max_size=4),
     on=st.integers(0, 1_300),
 )
 def test_evaluate_and_history_match_the_rules_applied_day_by_day(offsets, amounts, refunds, on):
     rules = LifecycleSettings()
     days = [START + timedelta(days=o) for o in offsets]
-    # Refunds count on their own days, which need not be purchase days.
-    spend = [*zip(days, amounts, strict=False), *((START + timedelta(days=o), -v) for o, v in refunds)]
-    indexed = lifecycle.PurchaseHistory(days, spend, rules)
+    # Refunds of purchase k, made some days after it: counted on the purchase's day once made.
+    late = [(days[k], days[k] + timedelta(days=after), v) for k, after, v in refunds if k < len(days)]
+    net = {d: a for d, a in zip(days, amounts, strict=False)}
+    for d, _, v in late:
+        net[d] -= v
+    indexed = lifecycle.PurchaseHistory(days, sorted(net.items()), rules, late)
+    items = [*((d, d, a) for d, a in zip(days, amounts, strict=False)), *((d, made, -v) for d, made, v in late)]
     for n in range(0, on + 1, 7):
         day = START + timedelta(days=n)
         found = indexed.evaluate(day)
-        assert (found.stage, found.at_risk) == _stage(days, spend, day, rules), day
+        assert (found.stage, found.churn_risk) == _stage(days, items, day, rules), day
     end = START + timedelta(days=on)
-    assert indexed.history(START, end) == _history(days, spend, START, end, rules)
+    assert indexed.history(START, end) == _history(days, items, START, end, rules)
 
 
 def test_the_reference_uses_the_default_rules():
     rules = LifecycleSettings()
     assert (rules.termination_gap_multiple, rules.termination_min_days, rules.development_tenure_days) == (3, 365, 90)
-    assert (rules.maturity_min_purchase_days, rules.maturity_tenure_days, rules.at_risk_gap_multiple) == (4, 365, 2)
+    assert (rules.maturity_min_purchase_days, rules.maturity_tenure_days, rules.churn_risk_gap_multiple) == (4, 365, 2)
     assert (rules.spend_window_days, rules.spend_ratio, rules.default_gap_days) == (180, Decimal("0.85"), 90)

@@ -77,6 +77,7 @@ def _complaint(filed: str, resolved: str | None, responded: str | None = None, c
         "filed_at": at(filed),
         "resolved_at": at(resolved) if resolved else None,
         "first_response_at": at(responded) if responded else None,
+        "resolutions": [(at(resolved), at(responded) if responded else None)] if resolved else [],
         "channel": channel,
         "segment": "retail",
     }
@@ -199,10 +200,10 @@ def test_profile_counts_refunds_in_spend_per_currency():
     r = build_record("C-1", facts)
     assert r.money == {"EUR": [2, 10000, 3000], "USD": [1, 550, 0], "JPY": [1, 1500, 0]}
     assert r.days == [
-        ["2024-03-01", "EUR", 10000, 0, 2],
-        ["2024-03-03", "USD", 550, 0, 1],
-        ["2024-03-04", "JPY", 1500, 0, 1],
-        ["2024-03-06", "EUR", 0, 3000, 0],
+        # The refund counts on its order's day, and says when it was made.
+        ["2024-03-01", "EUR", 10000, 3000, 2, [["2024-03-06", 3000]]],
+        ["2024-03-03", "USD", 550, 0, 1, []],
+        ["2024-03-04", "JPY", 1500, 0, 1, []],
     ]
     assert r.purchase_days == ["2024-03-01", "2024-03-03", "2024-03-04"]
     assert (r.contacts, r.channels, r.last_contact) == (2, {"phone": 2}, iso(T0 + timedelta(days=6)))
@@ -234,6 +235,33 @@ def test_complaint_times_follow_reopening():
     assert (row["state"], row["reopened"]) == ("resolved", 1)
     assert row["first_response_at"] == T0 + timedelta(hours=5)
     assert row["resolved_at"] == T0 + timedelta(hours=30)
+    assert row["resolutions"] == [(T0 + timedelta(hours=h), T0 + timedelta(hours=5)) for h in (10, 30)]
+
+
+def test_a_closed_month_keeps_its_resolved_count_when_a_complaint_is_reopened_later():
+    may = [
+        fact(1, "complaint_filed", at("2024-05-02T09:00:00+00:00"), {"complaint_id": "k", "severity": "high"}),
+        fact(2, "complaint_resolved", at("2024-05-03T09:00:00+00:00"), {"complaint_id": "k"}),
+    ]
+    june = [
+        fact(3, "complaint_reopened", at("2024-06-01T09:00:00+00:00"), {"complaint_id": "k"}),
+        fact(4, "complaint_responded", at("2024-06-01T10:00:00+00:00"), {"complaint_id": "k"}),
+    ]
+    july = [fact(5, "complaint_resolved", at("2024-07-01T09:00:00+00:00"), {"complaint_id": "k"})]
+
+    def months(facts: list) -> dict[str, tuple[int, int, float | None, float | None]]:
+        items = [("complaint", row) for row in complaint_rows("C-1", facts)]
+        found = trend_rows(metrics.buckets_of(items, metrics.TrendFilter(by="month")))
+        return {
+            r.period: (r.complaints_filed, r.complaints_resolved, r.median_first_response_hours, r.median_resolution_hours)
+            for r in found
+        }
+
+    # May by hand: filed 1, resolved 1 after 24 h, the resolution being the first response.
+    assert months(may) == {"2024-05": (1, 1, 24.0, 24.0)}
+    assert months(may + june)["2024-05"] == (1, 1, 24.0, 24.0)
+    # July's resolution counts in July: 60 days from filing; first response still the May resolution.
+    assert months(may + june + july) == {"2024-05": (1, 1, 24.0, 24.0), "2024-07": (0, 1, 24.0, 1440.0)}
 
 
 # --- SLA --------------------------------------------------------------------
@@ -301,12 +329,12 @@ def test_development_with_one_purchase_day_or_short_tenure():
 def test_growth_then_maturity_needs_four_days_a_year_and_kept_spend():
     days = [date(2023, 12, 1), date(2024, 3, 1), date(2024, 6, 1), date(2024, 9, 1), date(2024, 12, 1)]
     mature = _evaluate(days, _spend(days), ON, RULES)
-    assert (mature.stage, mature.at_risk, mature.recent_spend, mature.earlier_spend) == ("maturity", False, 200, 200)
+    assert (mature.stage, mature.churn_risk, mature.recent_spend, mature.earlier_spend) == ("maturity", False, 200, 200)
     assert mature.gap_days == 91.5  # gaps 91, 92, 92, 91: the mean of the middle two
     assert _evaluate(days[2:], _spend(days[2:]), ON, RULES).stage == "growth"  # three days
     dropped = [*_spend(days[:3]), (days[3], 85), (days[4], 84)]  # 169 < 85% of 200
     slowing = _evaluate(days, dropped, ON, RULES)
-    assert (slowing.stage, slowing.at_risk) == ("growth", True)
+    assert (slowing.stage, slowing.churn_risk) == ("growth", True)
     assert _evaluate(days, [*_spend(days[:3]), (days[3], 85), (days[4], 85)], ON, RULES).stage == "maturity"
 
 
@@ -314,17 +342,17 @@ def test_termination_after_max_of_three_gaps_and_a_year():
     days = [date(2022, 1, 1), date(2022, 2, 1), date(2022, 3, 1)]  # g = 29.5: the year wins
     assert _evaluate(days, [], date(2023, 3, 1), RULES).stage == "growth"  # r = 365
     ended = _evaluate(days, [], date(2023, 3, 2), RULES)
-    assert (ended.stage, ended.at_risk) == ("termination", False)
+    assert (ended.stage, ended.churn_risk) == ("termination", False)
     slow = [date(2020, 1, 1), date(2020, 7, 19), date(2021, 2, 4)]  # g = 200: 3g = 600 wins
     assert _evaluate(slow, [], date(2021, 2, 4) + timedelta(days=600), RULES).stage != "termination"
     assert _evaluate(slow, [], date(2021, 2, 4) + timedelta(days=601), RULES).stage == "termination"
 
 
-def test_at_risk_when_recency_passes_twice_the_gap():
+def test_churn_risk_when_recency_passes_twice_the_gap():
     days = [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 2)]  # g = 30.5
-    assert _evaluate(days, _spend(days), date(2024, 5, 2), RULES).at_risk is False  # r = 61
+    assert _evaluate(days, _spend(days), date(2024, 5, 2), RULES).churn_risk is False  # r = 61
     flagged = _evaluate(days, _spend(days), date(2024, 5, 3), RULES)  # r = 62
-    assert (flagged.stage, flagged.at_risk) == ("growth", True)
+    assert (flagged.stage, flagged.churn_risk) == ("growth", True)
 
 
 def test_history_lists_stages_entered_by_time_passing():
@@ -352,14 +380,18 @@ def test_customers_move_backwards_when_they_buy_again():
 
 
 def _reference_scores(values: dict[str, tuple[int, int, int]]) -> dict[str, tuple[int, int, int, bool]]:
-    """The definition, computed the slow way: 1 + 5 x (customers beaten / customers), VIP = fewer than 20% spend more."""
-    n = len(values)
-    out = {}
-    for customer, (recency, frequency, spend) in values.items():
-        r = 1 + 5 * sum(v[0] > recency for v in values.values()) // n
-        f = 1 + 5 * sum(v[1] < frequency for v in values.values()) // n
-        m = 1 + 5 * sum(v[2] < spend for v in values.values()) // n
-        vip = spend > 0 and 5 * sum(v[2] > spend for v in values.values()) < n
+    """The definition, computed the slow way: 1 + 5 x (customers beaten / customers), VIP = fewer than 20% spend more.
+
+    Only customers with a purchase day in the window (frequency > 0) are ranked; the others are lost, 111.
+    """
+    ranked = {c: v for c, v in values.items() if v[1]}
+    n = len(ranked)
+    out = {c: (1, 1, 1, False) for c, v in values.items() if not v[1]}
+    for customer, (recency, frequency, spend) in ranked.items():
+        r = 1 + 5 * sum(v[0] > recency for v in ranked.values()) // n
+        f = 1 + 5 * sum(v[1] < frequency for v in ranked.values()) // n
+        m = 1 + 5 * sum(v[2] < spend for v in ranked.values()) // n
+        vip = spend > 0 and 5 * sum(v[2] > spend for v in ranked.values()) < n
         out[customer] = (r, f, m, vip)
     return out
 
@@ -377,7 +409,8 @@ def test_thresholds_score_exactly_as_the_definition(values):
     scores = rfm.score_all(values)
     assert {c: (s.r, s.f, s.m, s.vip) for c, s in scores.items()} == _reference_scores(values)
     thresholds = rfm.Thresholds.of(list(values.values()))
-    assert thresholds is not None and rfm.Thresholds.from_json(thresholds.to_json()) == thresholds
+    assert (thresholds is None) == all(v[1] == 0 for v in values.values())
+    assert thresholds is None or rfm.Thresholds.from_json(thresholds.to_json()) == thresholds
 
 
 def test_segment_map_and_vips():

@@ -24,6 +24,7 @@ demo: install
 	mkdir -p $(DEMO_DIR) && rm -f $(DEMO_DIR)/ledger.db*
 	cd $(DEMO_DIR) && $(LEDGER) generate --customers 300 --seed 1 > sample.jsonl
 	cd $(DEMO_DIR) && $(LEDGER) import sample.jsonl
+	cd $(DEMO_DIR) && $(LEDGER) rates sample > rates.csv && $(LEDGER) rates import rates.csv
 	cd $(DEMO_DIR) && $(LEDGER) timeline C-000001
 	cd $(DEMO_DIR) && $(LEDGER) projections rebuild
 	cd $(DEMO_DIR) && $(LEDGER) profile C-000001

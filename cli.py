@@ -10,12 +10,16 @@ from typing import Any
 
 import click
 
-from cli_commands import audit, exports, projections, reading, serving, writing
-from cli_commands.options import LedgerContext, database_url
+from cli_commands import analytics, audit, exports, privacy, projections, reading, serving, writing
+from cli_commands.options import LedgerContext, database_url, hoist_group_options
 
 
 class LedgerGroup(click.Group):
     """The top-level group: the ledger's errors and Ctrl-C end a command with one line on stderr and a fixed exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the group's options, also where given after the subcommand."""
+        return super().parse_args(ctx, hoist_group_options(args, self.commands))
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a LedgerError exits with its exit_code, Ctrl-C with ExitCode.INTERRUPTED."""
@@ -23,10 +27,11 @@ class LedgerGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
             from ledger import ExitCode
 
-            click.echo("Interrupted.", err=True)
+            # An import's interruption says what it had stored by then.
+            click.echo(f"Interrupted: {interrupt}" if str(interrupt) else "Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
         except Exception as error:
             # The ledger is loaded by then: only a command that used it can raise its errors.
@@ -85,6 +90,9 @@ for command in (
     exports.export,
     serving.serve,
     serving.api_keys,
+    analytics.rates,
+    privacy.erase,
+    privacy.keys,
 ):
     main.add_command(command)
 

@@ -203,7 +203,7 @@ def _write(sql: WriteStatements, cursor: Any, batch: list[_Append], event_rows: 
     for lookup_cursor in queued:
         lookup_cursor.fetchall()
     cursor.executemany(sql.insert_event, event_rows or [a.event for a in batch])
-    cursor.executemany(sql.insert_event_id, [(a.event_id, a.event[0], False, None) for a in batch])
+    cursor.executemany(sql.insert_event_id, [(a.event_id, a.event[0], False, None, a.event_id[:32]) for a in batch])
     created, updated = _created_and_updated([(a.stream, a.order) for a in batch if a.order], "purchase")
     cursor.executemany(sql.insert_order, [(s, k, "EUR", 100, 0) for s, k in created])
     cursor.executemany(sql.update_order, [(100, 10, s, k) for s, k in updated])

@@ -8,13 +8,22 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from cli_commands.options import MOMENT, LedgerContext, format_options
+from cli_commands.options import MOMENT, LedgerContext, check_range, format_options
 
 if TYPE_CHECKING:
     from ledger.output import OutputFormat
 
 # The CLV columns that lifetimes and pymc-marketing read as numbers: exact decimal text in CSV and JSON alike.
 CLV_NUMBERS = ("frequency", "recency", "T", "monetary_value")
+
+
+OUTPUT_OPTION = click.option(
+    "--output",
+    "-o",
+    "output_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of stdout (complete, or not at all).",
+)
 
 
 def _file_formats() -> Iterable[str]:
@@ -37,6 +46,7 @@ def export() -> None:
 @click.option(
     "--to", "occurred_to", type=MOMENT, help="Only events that occurred on or before this date (the whole day) or time."
 )
+@OUTPUT_OPTION
 @format_options("json", choices=_file_formats)
 @click.pass_obj
 def events(
@@ -44,6 +54,7 @@ def events(
     customer: str | None,
     occurred_from: datetime | date | None,
     occurred_to: datetime | date | None,
+    output_file: str | None,
     output_format: Literal["json", "csv"],
 ) -> None:
     """Stream stored events with positions and hashes; the last line digests the export itself.
@@ -56,19 +67,23 @@ def events(
     """
     from ledger import output
 
+    check_range(occurred_from, occurred_to, "--from", "--to")
     lines = obj.ledger.export_events(
         customer=customer,
         occurred_from=occurred_from,
         occurred_to=occurred_to,
         file_format="jsonl" if output_format == "json" else "csv",
     )
-    output.write_bytes(lines)
+    with output.to_file(output_file):
+        output.write_bytes(lines)
 
 
 @export.command(name="rfm")
 @click.option("--as-of", required=True, type=MOMENT, help="The date the summary is computed for (the whole day).")
 @click.option("--unit", type=click.Choice(["days", "weeks"]), default="days", show_default=True, help="Unit of recency and T.")
 @click.option("--known-at", type=MOMENT, help="Only what the ledger had recorded by this date or time.")
+@click.option("--currency", help="Report converted money in this currency (default the base currency).")
+@OUTPUT_OPTION
 @format_options("csv")
 @click.pass_obj
 def rfm(
@@ -76,6 +91,8 @@ def rfm(
     as_of: datetime | date,
     unit: Literal["days", "weeks"],
     known_at: datetime | date | None,
+    currency: str | None,
+    output_file: str | None,
     output_format: OutputFormat,
 ) -> None:
     """Export the CLV summary (customer,frequency,recency,T,monetary_value) for lifetimes or pymc-marketing.
@@ -89,5 +106,6 @@ def rfm(
     from ledger import output
     from ledger.results import ClvRow
 
-    rows = obj.ledger.export_rfm(as_of=as_of, unit=unit, known_at=known_at, progress=True)
-    output.write_rows(rows, output_format, row_type=ClvRow, numbers=CLV_NUMBERS)
+    rows = obj.ledger.export_rfm(as_of=as_of, unit=unit, known_at=known_at, currency=currency, progress=True)
+    with output.to_file(output_file):
+        output.write_rows(rows, output_format, row_type=ClvRow, numbers=CLV_NUMBERS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from ledger import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
+# The commands that may create the ledger's tables; every other one on a database without them says "no ledger".
+CREATING_COMMANDS = {("append",), ("import",), ("serve",), ("api-keys", "create")}
+# The group's options, also accepted after the subcommand (``ledger log --db other.db``).
+GROUP_OPTIONS = ("--db", "--config")
 
 
 class LedgerContext:
@@ -31,12 +35,13 @@ class LedgerContext:
 
     @property
     def ledger(self) -> Ledger:
-        """Open the ledger on first use."""
+        """Open the ledger on first use; only commands that store events create one where there is none."""
         if self._ledger is None:
             from ledger import Ledger
             from ledger.config import load_config
 
-            self._ledger = Ledger(self.db, config=load_config(self.config_path))
+            path = tuple(click.get_current_context().command_path.split()[1:])
+            self._ledger = Ledger(self.db, config=load_config(self.config_path), create=path in CREATING_COMMANDS)
         return self._ledger
 
     def close(self) -> None:
@@ -50,6 +55,49 @@ def database_url(ctx: click.Context, param: click.Parameter, value: str | None) 
     if value is None or "://" in value:
         return value
     return f"sqlite:///{value}"
+
+
+def hoist_group_options(args: list[str], commands: Iterable[str]) -> list[str]:
+    """Move --db and --config given after the subcommand to before it, where the group parses them."""
+    names, start, index = set(commands), None, 0
+    while index < len(args) and start is None:
+        if args[index] in names:
+            start = index
+        index += 2 if args[index] in GROUP_OPTIONS else 1
+    if start is None:
+        return args
+    head, tail, moved = args[: start + 1], [], []
+    rest = iter(args[start + 1 :])
+    for arg in rest:
+        if arg == "--":
+            tail += [arg, *rest]
+            break
+        if arg in GROUP_OPTIONS:
+            moved += [arg, next(rest, "")]
+        elif arg.startswith(tuple(f"{name}=" for name in GROUP_OPTIONS)):
+            moved.append(arg)
+        else:
+            tail.append(arg)
+    return moved + head + tail if moved else args
+
+
+def check_range(start: date | datetime | None, end: date | datetime | None, start_option: str, end_option: str) -> None:
+    """Fail as a usage error naming both options when a range ends before it starts."""
+    if start is not None and end is not None and _comparable(start) > _comparable(end):
+        raise click.BadParameter(f"{start} is after {end_option} {end}", param_hint=start_option)
+
+
+def _comparable(moment: date | datetime) -> datetime:
+    if isinstance(moment, datetime):
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.combine(moment, time.min, tzinfo=UTC)
+
+
+def _channels() -> Iterable[str]:
+    from ledger import EVENT_TYPES
+
+    # The contact event's channel field is the catalogue's one list of channels.
+    return [channel.value for channel in EVENT_TYPES["contact"].model_fields["channel"].annotation]  # type: ignore[union-attr]
 
 
 class DeferredChoice(click.Choice[str]):
@@ -96,6 +144,7 @@ def _output_formats() -> Iterable[str]:
     return OUTPUT_FORMATS
 
 
+CHANNEL = DeferredChoice(_channels)
 EVENT_TYPE = DeferredChoice(_event_types)
 STAGE = DeferredChoice(_stages)
 SEGMENT = DeferredChoice(_segments)
@@ -103,6 +152,9 @@ SEGMENT = DeferredChoice(_segments)
 
 def _hint(param: click.Parameter | None) -> str | None:
     return param.opts[0] if param is not None and param.opts else None
+
+
+FIRST_BOUND_YEAR, LAST_BOUND_YEAR = 1900, 9998
 
 
 class MomentType(click.ParamType):
@@ -117,9 +169,14 @@ class MomentType(click.ParamType):
         from ledger import parse_time_text
 
         try:
-            return parse_time_text(value)
+            moment = parse_time_text(value)
         except ValueError as error:
             raise click.BadParameter(str(error), ctx=ctx, param=param, param_hint=_hint(param)) from None
+        # Bounds are widened to whole days and converted between zones: the calendar's last years overflow.
+        if not FIRST_BOUND_YEAR <= moment.year <= LAST_BOUND_YEAR:
+            reason = f"{value!r} is outside the years {FIRST_BOUND_YEAR}..{LAST_BOUND_YEAR}"
+            raise click.BadParameter(reason, ctx=ctx, param=param, param_hint=_hint(param))
+        return moment
 
 
 class DayType(click.ParamType):

@@ -7,12 +7,28 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli_commands.options import DAY, MOMENT, SEGMENT, STAGE, LedgerContext, as_of_options, format_options
+from cli_commands.options import (
+    CHANNEL,
+    DAY,
+    MOMENT,
+    SEGMENT,
+    STAGE,
+    LedgerContext,
+    as_of_options,
+    check_range,
+    format_options,
+)
 
 if TYPE_CHECKING:
     from ledger import RecordedEvent
     from ledger.output import OutputFormat
     from ledger.timeline import CorrectionNote
+
+
+# Personal fields are masked (j***@example.com) unless asked for: operators and analysts see no PII by default.
+SHOW_PERSONAL = click.option(
+    "--show-personal", is_flag=True, help="Show personal fields in full (decrypted with the master key); masked otherwise."
+)
 
 
 def write_events(events: list[RecordedEvent], output_format: OutputFormat) -> None:
@@ -33,7 +49,9 @@ def _for_people(event: RecordedEvent, notes: list[CorrectionNote]) -> dict[str, 
     fields = event.to_json_dict()
     data = event.data.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     summary = output.people_text(data) + "".join(f" [{note.describe()}]" for note in notes)
-    return {name: fields[name] for name in ("position", "occurred_at", "customer", "type", "actor")} | {"data": summary}
+    # event_id: auditors void and correct events by it.
+    shown = ("position", "event_id", "occurred_at", "customer", "type", "actor")
+    return {name: fields[name] for name in shown} | {"data": summary}
 
 
 def report_lag(result: object) -> None:
@@ -49,6 +67,7 @@ def report_lag(result: object) -> None:
 @click.argument("customer")
 @click.option("--as-of", type=MOMENT, help="Only events that occurred on or before this date or time.")
 @click.option("--known-at", type=MOMENT, help="Only events the ledger had recorded by this date or time.")
+@SHOW_PERSONAL
 @format_options()
 @click.pass_obj
 def timeline(
@@ -56,6 +75,7 @@ def timeline(
     customer: str,
     as_of: datetime | date | None,
     known_at: datetime | date | None,
+    show_personal: bool,
     output_format: OutputFormat,
 ) -> None:
     """Show a customer's events in stream order, with envelope and data, voids and corrections included.
@@ -64,32 +84,35 @@ def timeline(
 
         ledger timeline C-000001 --as-of 2024-12-31 --known-at 2025-01-15
     """
-    write_events(obj.ledger.timeline(customer, as_of=as_of, known_at=known_at), output_format)
+    write_events(obj.ledger.timeline(customer, as_of=as_of, known_at=known_at, personal=show_personal), output_format)
 
 
 @click.command()
 @click.option("--after", default=0, show_default=True, type=click.IntRange(min=0), help="Start after this log position.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000), help="At most this many events.")
+@SHOW_PERSONAL
 @format_options()
 @click.pass_obj
-def log(obj: LedgerContext, after: int, limit: int, output_format: OutputFormat) -> None:
+def log(obj: LedgerContext, after: int, limit: int, show_personal: bool, output_format: OutputFormat) -> None:
     """Show the global log in commit order, with positions.
 
     Example:
 
         ledger log --after 1000 --limit 50 --json
     """
-    write_events(obj.ledger.log(after=after, limit=limit), output_format)
+    write_events(obj.ledger.log(after=after, limit=limit, personal=show_personal), output_format)
 
 
 @click.command()
 @click.argument("customer")
+@click.option("--currency", help="Report converted money in this currency (default the base currency).")
 @as_of_options
 @format_options()
 @click.pass_obj
 def profile(
     obj: LedgerContext,
     customer: str,
+    currency: str | None,
     as_of: datetime | date | None,
     known_at: datetime | date | None,
     output_format: OutputFormat,
@@ -102,25 +125,26 @@ def profile(
     """
     from ledger import output
 
-    found = obj.ledger.profile(customer, as_of=as_of, known_at=known_at)
+    found = obj.ledger.profile(customer, as_of=as_of, known_at=known_at, currency=currency)
     report_lag(found)
     output.write_one(found, output_format)
 
 
 @click.command()
 @click.option("--stage", type=STAGE, help="Only customers in this lifecycle stage.")
-@click.option("--at-risk", is_flag=True, help="Only customers flagged at risk.")
+@click.option("--churn-risk", is_flag=True, help="Only customers whose lifecycle flags a risk of churning.")
 @click.option("--segment", type=SEGMENT, help="Only this value segment.")
 @click.option("--vip", is_flag=True, help="Only the top 20% by spend in the trailing 365 days.")
+@click.option("--currency", help="Report converted money in this currency (default the base currency).")
 @as_of_options
 @format_options()
 @click.pass_obj
 def customers(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -> None:
-    """List customers with lifecycle stage, at-risk flag, RFM scores and value segment.
+    """List customers with lifecycle stage, churn-risk flag, RFM scores and value segment.
 
     Example:
 
-        ledger customers --stage maturity --at-risk --csv > churn-watch.csv
+        ledger customers --stage maturity --churn-risk --csv > churn-watch.csv
     """
     from ledger import output
     from ledger.results import CustomerSummary
@@ -134,7 +158,7 @@ def customers(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -
 @click.option("--by", type=click.Choice(["day", "week", "month"]), default="month", show_default=True, help="Period.")
 @click.option("--from", "start", type=DAY, help="First day (inclusive).")
 @click.option("--to", "end", type=DAY, help="Last day (inclusive).")
-@click.option("--channel", help="Only answers and complaints on this channel.")
+@click.option("--channel", type=CHANNEL, help="Only answers and complaints on this channel.")
 @click.option("--segment", help="Only customers of this segment (the segment field of their details).")
 @click.option("--split", type=click.Choice(["channel", "segment"]), help="One row per period and channel or segment.")
 @as_of_options
@@ -150,6 +174,7 @@ def trends(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -> N
     from ledger import output
     from ledger.results import TrendRow
 
+    check_range(filters["start"], filters["end"], "--from", "--to")
     found = obj.ledger.trends(**filters, progress=True)
     report_lag(found)
     output.write_rows(found.rows, output_format, row_type=TrendRow)

@@ -85,7 +85,10 @@ def append(
     help="Format of FILE (default: csv for a .csv name, else jsonl).",
 )
 @click.option("--type", "csv_type", type=EVENT_TYPE, help="Event type of every row of a CSV file without a 'type' column.")
+@click.option("--delimiter", type=click.Choice([",", ";", "tab"]), help="CSV delimiter (default: read from the header).")
 @click.option("--strict", is_flag=True, help="Store nothing at all unless every line is valid.")
+@click.option("--max-errors", type=click.IntRange(min=1), help="Stop reading at this many rejected lines.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary: only rejected lines and errors.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000), help="Events per transaction.")
 @format_options()
 @click.pass_obj
@@ -94,7 +97,10 @@ def import_(
     file: str,
     input_format: str | None,
     csv_type: str | None,
+    delimiter: str | None,
     strict: bool,
+    max_errors: int | None,
+    quiet: bool,
     batch_size: int,
     output_format: OutputFormat,
 ) -> None:
@@ -103,8 +109,11 @@ def import_(
     Each invalid line stores nothing and is reported: as FILE:LINE: field: reason
     on stderr, or with --json as an object {"line", "message"} on stdout, before
     the summary {"stored", "duplicates", "rejected"}. The command exits 1 if any
-    line was rejected. Re-importing the same file stores nothing new. A progress
-    bar shows on stderr when it is a terminal.
+    line was rejected. Re-importing the same file stores nothing new, so an
+    import that failed part-way (its error says how far it got) is completed by
+    running it again. A progress bar shows on stderr when it is a terminal.
+
+    CSV files may start with a byte order mark and use ; or tab as delimiter.
 
     Example:
 
@@ -116,12 +125,14 @@ def import_(
     from ledger.results import LineProblem
 
     name = "<stdin>" if file == "-" else file
-    with output.progress_bar(None if file == "-" else os.path.getsize(file), "import") as bar:
+    with output.progress_bar(None if file == "-" else os.path.getsize(file), "import", quiet=quiet) as bar:
         summary = obj.ledger.import_file(
             sys.stdin.buffer if file == "-" else file,
             file_format=input_format,  # type: ignore[arg-type]
             csv_type=csv_type,
+            delimiter="\t" if delimiter == "tab" else delimiter,
             strict=strict,
+            max_errors=max_errors,
             batch_size=batch_size,
             on_progress=None if bar.disable else bar.update,
         )
@@ -133,9 +144,11 @@ def import_(
         output.write_rows(summary.problems, output_format, row_type=LineProblem)
     if output_format == "json":
         output.write_rows([counts], "json")
-    else:
+    elif not quiet:
         nothing = " (strict: nothing stored)" if strict and summary.problems else ""
-        output.message(", ".join(f"{key} {count}" for key, count in counts.items()) + nothing)
+        stopped = f"; stopped at {max_errors} rejected lines (--max-errors)" if summary.stopped_early else ""
+        empty = "" if any(counts.values()) else " (no events in the file: it is empty, or a CSV header line only)"
+        output.message(", ".join(f"{key} {count}" for key, count in counts.items()) + nothing + stopped + empty)
     if summary.problems:
         from ledger import ExitCode
 

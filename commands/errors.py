@@ -82,3 +82,19 @@ class ProjectionOutdatedError(ProjectionError):
             f"projection {name} was built by version {stored}, the code is version {code}: "
             f"run `ledger projections rebuild {name}`"
         )
+
+
+class EventIdConflictError(RuleViolationError):
+    """An event_id already names a stored event that says something else: neither a duplicate nor storable."""
+
+    def __init__(self, event_id: str, new: str, stored: str):
+        self.event_id = event_id
+        super().__init__(
+            "event_id", f"{event_id!r} is already stored for another event ({stored}); this one is {new}: use a new event_id"
+        )
+
+
+class InvalidArgumentError(LedgerError):
+    """A use case was called with an argument of the wrong type or shape (the Python API's misuse)."""
+
+    exit_code = ExitCode.USAGE_ERROR

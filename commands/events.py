@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from commands.currencies import MINOR_UNITS
+from commands.whole_numbers import WholeNumber
 
 
 def personal(**constraints: Any) -> Any:
@@ -29,6 +30,8 @@ def _check_currency(code: str) -> str:
 
 
 def _check_minor_units(amount: Decimal, info: ValidationInfo) -> Decimal:
+    if amount.is_signed():  # -0.00 passes ">= 0"; a sign on an amount is always a mistake
+        raise ValueError(f"{str(amount)!r} must not be negative")
     currency = info.data.get("currency")
     places = MINOR_UNITS.get(currency) if currency else None
     exponent = amount.as_tuple().exponent
@@ -44,7 +47,7 @@ Identifier = Annotated[str, Field(min_length=1, max_length=200)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 FREE_TEXT_MAX = 10_000
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_currency)]
-AcsiScore = Annotated[int, Field(ge=1, le=10, strict=False)]
+AcsiScore = Annotated[WholeNumber, Field(ge=1, le=10)]
 
 
 class Channel(StrEnum):
@@ -144,7 +147,7 @@ class ContactLogged(EventData):
     direction: Direction = Direction.INBOUND
     topic: ShortText | None = None
     agent: ShortText | None = None
-    duration_s: Annotated[int, Field(ge=0, le=7 * 24 * 3600)] | None = None
+    duration_s: Annotated[WholeNumber, Field(ge=0, le=7 * 24 * 3600)] | None = None
     note: str | None = personal(max_length=FREE_TEXT_MAX)
 
 
@@ -156,7 +159,7 @@ class PurchaseRecorded(EventData):
     order_id: Identifier
     currency: CurrencyCode
     amount: Annotated[Decimal, Field(ge=0, max_digits=18)]
-    quantity: Annotated[int, Field(ge=1)] = 1
+    quantity: Annotated[WholeNumber, Field(ge=1)] = 1
     sku: ShortText | None = None
     category: ShortText | None = None
     channel: Channel | None = None
@@ -226,7 +229,7 @@ class SurveyAnswered(EventData):
 
     survey_id: Identifier
     kind: SurveyKind
-    score: int
+    score: WholeNumber
     expectation: AcsiScore | None = None
     perceived_quality: AcsiScore | None = None
     perceived_value: AcsiScore | None = None
@@ -264,6 +267,18 @@ class EventCorrected(EventData):
     reason: str | None = personal(max_length=FREE_TEXT_MAX)
 
 
+class CustomerErased(EventData):
+    """The customer's personal data was erased (data key destroyed): the receipt, itself without personal data."""
+
+    wire_name: ClassVar[str] = "customer_erased"
+
+    reason: str = Field(min_length=1, max_length=FREE_TEXT_MAX)
+    fields: list[ShortText] = Field(default_factory=list)  # the personal fields made unreadable, as type.field
+    erased_through: Annotated[int, Field(ge=0)]  # the customer's last log position before the erasure
+    key_destroyed: bool
+    clear_events: list[int] = Field(default_factory=list)  # stored before encryption: still in clear in the log
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     cls.wire_name: cls
     for cls in (
@@ -279,5 +294,6 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         SurveyAnswered,
         EventVoided,
         EventCorrected,
+        CustomerErased,
     )
 }

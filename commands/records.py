@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -19,6 +20,8 @@ from commands.timeutil import format_utc
 CUSTOMER_NAMESPACE = UUID("6f1c1a52-1d0b-4c8e-9a3e-0c6a2b1d9e47")
 GENESIS_HASH = "0" * 64
 HASH_FORMAT = 2
+# Seals an event's personal values in its dumped data (event_id, data class, data) before the state is hashed.
+Protect = Callable[[str, type[EventData], dict[str, Any]], dict[str, Any]]
 SEAL_LENGTH = len(b',"hash":"') + 64 + len(b'"}')  # what seal() appends to the unsealed state
 # Stored topics name the catalogue's classes where they were first published: they are part of the
 # stored format that verify checks, so they stay when the code moves; the library resolves them here.
@@ -87,12 +90,15 @@ def stored_state(
     correlation_id: str | None,
     data: EventData,
     prev_hash: str,
+    protect: Protect | None = None,
 ) -> dict[str, Any]:
     """Return the JSON-ready state of an event, without its hash, in the order of hash format 2.
 
     The order is part of the format: ``hash_format``, ``customer`` and ``type``
     come first and ``prev_hash`` last, so that ``verify`` checks them by offset.
+    protect seals the personal values of the data, so that the hash covers the ciphertext.
     """
+    dumped = data.model_dump(mode="json", exclude_none=True)
     state: dict[str, Any] = {
         "hash_format": HASH_FORMAT,
         "customer": customer,
@@ -103,7 +109,7 @@ def stored_state(
         "source": source,
         "actor": actor,
         "correlation_id": correlation_id,
-        "data": data.model_dump(mode="json", exclude_none=True),
+        "data": dumped if protect is None else protect(event_id, type(data), dumped),
     }
     if data.class_version > 1:
         state["class_version"] = data.class_version
@@ -158,7 +164,9 @@ class NewEvent:
     correlation_id: str | None
     data: EventData
 
-    def sealed(self, *, position: int, stream: str, version: int, recorded_at: str, prev_hash: str) -> tuple[bytes, str]:
+    def sealed(
+        self, *, position: int, stream: str, version: int, recorded_at: str, prev_hash: str, protect: Protect | None = None
+    ) -> tuple[bytes, str]:
         """Return the bytes and hash this event is stored with at a place in the log (recorded_at as ``format_utc`` writes it)."""
         state = stored_state(
             event_id=self.event_id,
@@ -170,5 +178,6 @@ class NewEvent:
             correlation_id=self.correlation_id,
             data=self.data,
             prev_hash=prev_hash,
+            protect=protect,
         )
         return seal(position, stream, version, state)

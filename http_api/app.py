@@ -27,7 +27,7 @@ DESCRIPTION = """Append customer events and read timelines, profiles, reports an
 Every request but the probes needs `Authorization: Bearer <API key>` (made with
 `ledger api-keys create NAME --scope append,read,pii,audit,admin`). Errors are
 `application/problem+json` documents with a stable `type` per error class.
-Personal data fields read `***` without the `pii` scope.
+Personal data fields are masked (`j***@example.com`, `***`) without the `pii` scope.
 """
 
 _PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -99,7 +99,7 @@ class AppendResponse(BaseModel):
 
 
 class EventOut(BaseModel):
-    """One recorded event; personal data fields read ``***`` without the pii scope."""
+    """One recorded event; personal data fields are masked (``j***@example.com``, ``***``) without the pii scope."""
 
     position: int
     version: int
@@ -163,7 +163,7 @@ class CustomersPage(BaseModel):
                         {
                             "customer": "C-1",
                             "stage": "active",
-                            "at_risk": False,
+                            "churn_risk": False,
                             "purchase_days": 3,
                             "recency_days": 12,
                             "spend_365": "59.70",

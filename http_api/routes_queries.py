@@ -59,12 +59,12 @@ def timeline(
 ) -> Timeline:
     """Return a customer's events in stream order; the ETag is the stream's version, for If-Match on POST /v1/events."""
     ledger = _ledger(request)
-    events = ledger.timeline(customer, as_of=_moment(ledger, as_of, "as_of"), known_at=_moment(ledger, known_at, "known_at"))
+    as_of_moment, known_at_moment = _moment(ledger, as_of, "as_of"), _moment(ledger, known_at, "known_at")
+    events = ledger.timeline(customer, as_of=as_of_moment, known_at=known_at_moment, personal=has_pii(key))
     # Voids keep their targets in the stream and bounds hide its tail: the version is the stored stream's last.
     version = max((event.version for event in ledger.store.stream(customer)), default=0)
     response.headers["ETag"] = f'"{version}"'
-    pii = has_pii(key)
-    return Timeline(customer=customer, version=version, events=[event_out(event, pii=pii) for event in events])
+    return Timeline(customer=customer, version=version, events=[event_out(event) for event in events])
 
 
 @router.get(
@@ -84,7 +84,7 @@ def customers(
     _key: Reading,
     request: Request,
     stage: Annotated[str | None, Query(description="Only customers in this lifecycle stage.")] = None,
-    at_risk: Annotated[bool, Query(description="Only customers at risk of churning.")] = False,
+    churn_risk: Annotated[bool, Query(description="Only customers whose lifecycle flags a risk of churning.")] = False,
     segment: Annotated[str | None, Query(description="Only this RFM value segment.")] = None,
     vip: Annotated[bool, Query(description="Only VIP customers.")] = False,
     as_of: AsOf = None,
@@ -92,11 +92,11 @@ def customers(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CustomersPage:
-    """Return customers by key with their stage, at-risk flag, RFM scores and value segment, a page at a time."""
+    """Return customers by key with their stage, churn-risk flag, RFM scores and value segment, a page at a time."""
     ledger = _ledger(request)
     found = ledger.customers(
         stage=stage,
-        at_risk=at_risk,
+        churn_risk=churn_risk,
         segment=segment,
         vip=vip,
         as_of=_moment(ledger, as_of, "as_of"),
@@ -179,9 +179,8 @@ async def log(
     ledger = _ledger(request)
     deadline = time.monotonic() + min(wait, request.app.state.settings.max_wait)
     while True:
-        events = await run_in_threadpool(ledger.log, after=after, limit=limit)
+        events = await run_in_threadpool(ledger.log, after=after, limit=limit, personal=has_pii(key))
         if events or time.monotonic() >= deadline or request.app.state.stopping.is_set():
             break
         await asyncio.sleep(min(POLL_INTERVAL, max(0.0, deadline - time.monotonic())))
-    pii = has_pii(key)
-    return LogPage(events=[event_out(e, pii=pii) for e in events], next_after=events[-1].position if events else after)
+    return LogPage(events=[event_out(e) for e in events], next_after=events[-1].position if events else after)

@@ -49,7 +49,7 @@ class ApiSettings:
 
     def with_overrides(self, **values: float | None) -> ApiSettings:
         """Return these settings with every value given (not None) replaced."""
-        return replace(self, **{name: value for name, value in values.items() if value is not None})
+        return replace(self, **{name: value for name, value in values.items() if value is not None})  # type: ignore[arg-type]
 
     def to_environ(self) -> dict[str, str]:
         """Return the environment variables that make workers read these settings."""

@@ -11,26 +11,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from commands.errors import EventNotFoundError
-from commands.inputs import EventInput, parse_event
+from commands.errors import EventNotFoundError, InvalidArgumentError
+from commands.inputs import EventInput, parse_event, require_text
 from commands.records import NewEvent
 from ledger import importing
+from ledger.application_analytics import LedgerAnalytics
 from ledger.application_base import Moment
 from ledger.application_operations import LedgerOperations
+from ledger.application_privacy import LedgerPrivacy
 from ledger.application_reads import LedgerReads
 from ledger.config import LedgerConfig, load_config
+from ledger.errors import ClosedStore
+from ledger.privacy.master_key import load_master_key
 from ledger.results import (
     AppendResult,
     ImportSummary,
     Receipt,
 )
 from ledger.storage.store import EventStore
+from ledger.storage.urls import database_url
 from ledger.writing import append_batch, append_events
 
 DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
 
 
-class Ledger(LedgerReads, LedgerOperations):
+class Ledger(LedgerReads, LedgerOperations, LedgerAnalytics, LedgerPrivacy):
     """An event ledger of customer interactions on one database.
 
     The write use cases are here; the reads (``application_reads``) and the operator
@@ -44,14 +49,25 @@ class Ledger(LedgerReads, LedgerOperations):
             print(ledger.profile("C-1").spend)
     """
 
-    def __init__(self, url: str | None = None, *, config: LedgerConfig | None = None):
+    def __init__(self, url: str | None = None, *, config: LedgerConfig | None = None, create: bool = True):
+        """Open the ledger at url (a plain path means a SQLite file); without create, one that does not exist is an error."""
+        if config is not None and not isinstance(config, LedgerConfig):
+            raise InvalidArgumentError(
+                f"config: expected a LedgerConfig (ledger.config.load_config(path) reads a file), got {type(config).__name__}"
+            )
+        if url is not None and not isinstance(url, str | Path):
+            raise InvalidArgumentError(f"url: expected a database URL or a file path, got {type(url).__name__}")
         self.config = config or load_config()
-        self.url = url or os.environ.get("LEDGER_DB") or DEFAULT_DATABASE_URL
-        self.store = EventStore(self.url, sqlite_synchronous=self.config.ledger.sqlite_synchronous)
+        self.url = database_url(str(url or os.environ.get("LEDGER_DB") or DEFAULT_DATABASE_URL))
+        master_key = load_master_key(self.config.privacy.master_key_file)
+        self.store = EventStore(
+            self.url, sqlite_synchronous=self.config.ledger.sqlite_synchronous, master_key=master_key, create=create
+        )
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections; any later use raises LedgerClosedError."""
         self.store.close()
+        self.store = ClosedStore()  # type: ignore[assignment]
 
     def __enter__(self) -> Ledger:
         return self
@@ -105,6 +121,8 @@ class Ledger(LedgerReads, LedgerOperations):
         Invalid events and rule violations are rejected one by one (listed in
         the result), or, when strict, the first one raises and nothing is stored.
         """
+        if isinstance(events, str | bytes | dict) or not isinstance(events, Iterable):
+            raise InvalidArgumentError(f"events: expected a list of events, got {type(events).__name__}")
         return append_events(self.store, self.parse, events, strict=strict)
 
     def import_file(
@@ -113,22 +131,32 @@ class Ledger(LedgerReads, LedgerOperations):
         *,
         file_format: importing.FileFormat | None = None,
         csv_type: str | None = None,
+        delimiter: str | None = None,
         strict: bool = False,
+        max_errors: int | None = None,
         batch_size: int = importing.BATCH_SIZE,
         on_progress: Callable[[int], None] | None = None,
     ) -> ImportSummary:
         """Import a JSON Lines or CSV file (a path, or a binary stream); invalid lines are reported and store nothing.
 
-        The format comes from the file name (``.csv``) unless given. on_progress is
-        called with the number of bytes read since its last call.
+        The format comes from the file name (``.csv``) unless given, a CSV delimiter from
+        its header unless given. With max_errors, reading stops at that many rejected
+        lines. on_progress is called with the number of bytes read since its last call.
+        A failure part-way raises ImportIncompleteError saying what was stored.
         """
+        if isinstance(source, str | Path) and not Path(source).is_file():
+            raise InvalidArgumentError(f"source: no such file: {str(source)!r}")
+        if not isinstance(source, str | Path) and not callable(getattr(source, "read", None)):
+            raise InvalidArgumentError(f"source: expected a file path or a binary stream, got {type(source).__name__}")
         return importing.import_source(
             self.store,
             self.parse,
             source,
             file_format=file_format,
             csv_type=csv_type,
+            delimiter=delimiter,
             strict=strict,
+            max_errors=max_errors,
             batch_size=batch_size,
             on_progress=on_progress,
         )
@@ -157,6 +185,7 @@ class Ledger(LedgerReads, LedgerOperations):
         return self.append("event_corrected", self._customer_of(event_id), data, actor=actor, source=source)
 
     def _customer_of(self, event_id: str) -> str:
+        require_text("event_id", event_id)
         customer = self.store.customer_of(event_id)
         if customer is None:
             raise EventNotFoundError(event_id)

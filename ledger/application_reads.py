@@ -8,10 +8,12 @@ from datetime import date
 from typing import Literal
 
 from commands.errors import CustomerNotFoundError
+from commands.inputs import require_text
 from commands.records import RecordedEvent
 from commands.timeutil import lower_bound
 from ledger.application_base import LedgerBase, Moment
 from ledger.audit.export import ExportFormat, export_events
+from ledger.privacy.reveal import Reveal
 from ledger.queries import customers as customer_queries
 from ledger.queries import reports
 from ledger.results import (
@@ -31,59 +33,71 @@ class LedgerReads(LedgerBase):
 
     # --- reading the log ---
 
-    def timeline(self, customer: str, *, as_of: Moment = None, known_at: Moment = None) -> list[RecordedEvent]:
+    def timeline(
+        self, customer: str, *, as_of: Moment = None, known_at: Moment = None, personal: bool = False
+    ) -> list[RecordedEvent]:
         """Return a customer's events in stream order.
 
         as_of keeps the events that occurred by then (with their voids and
         corrections); known_at keeps those the ledger had recorded by then
-        (before later imports and corrections).
+        (before later imports and corrections). Personal fields are masked
+        unless personal (which needs the master key for encrypted ones).
         """
-        events = self.store.stream(customer)
+        require_text("customer", customer)
+        events = self.store.stream(customer, Reveal(self.store.engine, self.store.keys, personal=personal))
         if not events:
             raise CustomerNotFoundError(customer)
         return timeline_view(events, as_of=self._bound(as_of), known_at=self._bound(known_at))
 
-    def log(self, *, after: int = 0, limit: int = 100, wait: float = 0.0) -> list[RecordedEvent]:
-        """Return the global log after a position, in commit order; with wait, wait that many seconds for a first event."""
+    def log(self, *, after: int = 0, limit: int = 100, wait: float = 0.0, personal: bool = False) -> list[RecordedEvent]:
+        """Return the global log after a position, in commit order; with wait, wait that many seconds for a first event.
+
+        Personal fields are masked unless personal.
+        """
         deadline = time.monotonic() + wait
         while True:
-            events = self.store.log(after=after, limit=limit)
+            events = self.store.log(after=after, limit=limit, view=Reveal(self.store.engine, self.store.keys, personal=personal))
             if events or time.monotonic() >= deadline:
                 return events
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
 
     # --- queries on the read models ---
 
-    def profile(self, customer: str, *, as_of: Moment = None, known_at: Moment = None) -> CustomerProfile:
+    def profile(
+        self, customer: str, *, as_of: Moment = None, known_at: Moment = None, currency: str | None = None
+    ) -> CustomerProfile:
         """Return a customer's profile as of a date (default now), as known at a time (default now).
 
         Current even when the read model is behind (the stream is folded); ``behind`` is the RFM ranking's lag.
+        Converted figures are in currency (default the base currency).
         """
         return customer_queries.profile(
-            self.store, self.config, customer, as_of=self._bound(as_of), known_at=self._bound(known_at)
+            self.store, self.config, customer, as_of=self._bound(as_of), known_at=self._bound(known_at), currency=currency
         )
 
     def customers(
         self,
         *,
         stage: str | None = None,
-        at_risk: bool = False,
+        churn_risk: bool = False,
         segment: str | None = None,
         vip: bool = False,
         as_of: Moment = None,
         known_at: Moment = None,
+        currency: str | None = None,
         progress: bool = False,
     ) -> QueryResult[CustomerSummary]:
-        """Return customers with their stage, at-risk flag, RFM scores and value segment, filtered."""
+        """Return customers with their stage, churn-risk flag, RFM scores and value segment, filtered."""
         return customer_queries.customers(
             self.store,
             self.config,
             stage=stage,
-            at_risk=at_risk,
+            churn_risk=churn_risk,
             segment=segment,
             vip=vip,
             as_of=self._bound(as_of),
             known_at=self._bound(known_at),
+            currency=currency,
             progress=progress,
         )
 
@@ -115,11 +129,23 @@ class LedgerReads(LedgerBase):
         )
 
     def export_rfm(
-        self, *, as_of: Moment, unit: Literal["days", "weeks"] = "days", known_at: Moment = None, progress: bool = False
+        self,
+        *,
+        as_of: Moment,
+        unit: Literal["days", "weeks"] = "days",
+        known_at: Moment = None,
+        currency: str | None = None,
+        progress: bool = False,
     ) -> Iterator[ClvRow]:
         """Yield the CLV summary of every customer with a purchase by as_of (for lifetimes or pymc-marketing)."""
         return customer_queries.export_rfm(
-            self.store, self.config, as_of=self._bound(as_of), unit=unit, known_at=self._bound(known_at), progress=progress
+            self.store,
+            self.config,
+            as_of=self._bound(as_of),
+            unit=unit,
+            known_at=self._bound(known_at),
+            currency=currency,
+            progress=progress,
         )
 
     def export_events(

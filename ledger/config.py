@@ -35,6 +35,14 @@ class LedgerSettings(BaseModel):
         return load_timezone(self.timezone)
 
 
+class PrivacySettings(BaseModel):
+    """The ``[privacy]`` table: where the master key is (``LEDGER_MASTER_KEY`` or ``LEDGER_MASTER_KEY_FILE`` win)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    master_key_file: str | None = None
+
+
 class LedgerConfig(BaseModel):
     """Everything configurable, one table per area."""
 
@@ -43,6 +51,7 @@ class LedgerConfig(BaseModel):
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
 
 def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> LedgerConfig:

@@ -7,13 +7,15 @@ field added to a result simply appears. Data goes to stdout, messages to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import sys
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
+from pathlib import Path
 from typing import Any, Literal
 
 import orjson
@@ -157,9 +159,31 @@ def write_one(value: object, output_format: OutputFormat) -> None:
         write_rows([value], output_format)
 
 
-def progress_bar(total: int | None, description: str) -> tqdm[Any]:
-    """Return a progress bar on stderr that shows only when stderr is a terminal."""
-    return tqdm(total=total, unit="B", unit_scale=True, desc=description, file=sys.stderr, disable=None)
+def progress_bar(total: int | None, description: str, *, quiet: bool = False) -> tqdm[Any]:
+    """Return a progress bar on stderr that shows only when stderr is a terminal (and not quiet)."""
+    return tqdm(total=total, unit="B", unit_scale=True, desc=description, file=sys.stderr, disable=True if quiet else None)
+
+
+@contextlib.contextmanager
+def to_file(path: str | None) -> Iterator[None]:
+    """Send what is written to stdout to a file instead (when path is given), complete or not at all.
+
+    It is written beside the target and renamed over it at the end, so that a failed
+    export never leaves a partial file an auditor might take for a whole one.
+    """
+    if path is None:
+        yield
+        return
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    with open(partial, "w", encoding="utf-8", newline="") as stream, contextlib.redirect_stdout(stream):
+        try:
+            yield
+        except BaseException:
+            stream.close()
+            partial.unlink(missing_ok=True)
+            raise
+    partial.replace(target)
 
 
 def _horizontal_table(records: Sequence[dict[str, Any]], numbers: Collection[str]) -> str:

@@ -80,6 +80,8 @@ class ImportSummary:
     stored: int = 0
     duplicates: int = 0
     problems: list[LineProblem] = field(default_factory=list)
+    last_line: int = 0  # the last line of the last batch committed
+    stopped_early: bool = False  # stopped reading at the rejected lines allowed (max_errors)
 
     @property
     def rejected(self) -> int:
@@ -134,6 +136,9 @@ class CustomerProfile:
     purchase_days: int
     first_purchase: str | None
     last_purchase: str | None
+    # The reporting currency and the net spend of every purchase converted into it (the rate of each purchase's day).
+    currency: str
+    total_spend: str
     spend: dict[str, str]
     refunds: dict[str, str]
     average_order_value: dict[str, str]
@@ -142,7 +147,7 @@ class CustomerProfile:
     last_nps: int | None
     average_csat: float | None
     stage: str
-    at_risk: bool
+    churn_risk: bool
     stage_history: list[StageChange]
     rfm: str | None
     value_segment: str | None
@@ -154,11 +159,11 @@ class CustomerProfile:
 
 @dataclass(frozen=True, slots=True)
 class CustomerSummary:
-    """One line of the customer list: stage, at-risk flag, RFM scores and value segment."""
+    """One line of the customer list: stage, churn-risk flag, RFM scores and value segment."""
 
     customer: str
     stage: str
-    at_risk: bool
+    churn_risk: bool
     purchase_days: int
     recency_days: int | None
     spend_365: str | None
@@ -218,3 +223,14 @@ class TrendRow:
     median_resolution_hours: float | None
     channel: str | None = None
     segment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RatesImport:
+    """What ``rates import`` stored: rates (one per currency and day), their currencies and days, against the base."""
+
+    rates: int
+    currencies: list[str]
+    first_day: str | None
+    last_day: str | None
+    base: str

@@ -19,6 +19,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
+from ledger.errors import DatabaseUnavailableError
 from ledger.storage.side_tables import event_ids_table
 from projections.facts import Fact, decode
 
@@ -268,9 +269,15 @@ def _group(rows: Sequence[Any]) -> Iterator[tuple[str, list[Fact]]]:
 
 def _rows(connection: Connection, sql: str, parameters: Sequence[Any]) -> list[Any]:
     """Run a query on the connection's DB-API cursor and return its rows as the driver gives them."""
-    cursor = connection.connection.cursor()
+    dbapi = connection.dialect.loaded_dbapi
     try:
-        cursor.execute(sql, parameters)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, parameters)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+    except (dbapi.OperationalError, dbapi.InterfaceError) as error:  # the raw cursor bypasses SQLAlchemy's translation
+        connection.invalidate()  # the pool replaces a lost connection instead of handing it out again
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DatabaseUnavailableError(f"database read failed: {message}") from None

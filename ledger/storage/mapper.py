@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
@@ -12,6 +12,8 @@ from eventsourcing.utils import resolve_topic
 
 from commands.events import EventData
 from commands.records import RecordedEvent
+from ledger.privacy.cipher import is_sealed
+from ledger.privacy.sealing import personal_values
 
 
 class OrjsonTranscoder(Transcoder):
@@ -24,6 +26,27 @@ class OrjsonTranscoder(Transcoder):
     def decode(self, data: bytes) -> Any:
         """Decode stored JSON."""
         return orjson.loads(data)
+
+
+class PersonalView(Protocol):
+    """How a read shows personal values: decrypted, masked, or marked erased (``ledger.privacy.reveal``)."""
+
+    def show(self, customer: str, event_id: str, field: str, stored: Any) -> tuple[Any, bool]:
+        """Return the value to show for a stored personal value, and whether it is the value itself (valid as the field)."""
+        ...
+
+
+class SealedHidden:
+    """The view of reads that ask for no personal data: sealed values read ``[encrypted]``, text as stored."""
+
+    def show(self, customer: str, event_id: str, field: str, stored: Any) -> tuple[Any, bool]:
+        """Hide a sealed value; keep a value stored in clear."""
+        return ("[encrypted]", False) if is_sealed(stored) else (stored, True)
+
+
+SEALED_HIDDEN = SealedHidden()
+# A required personal field (a void's reason) shown as something else is validated with this in its place.
+_PLACEHOLDER = "-"
 
 
 class LedgerMapper(Mapper[UUID]):
@@ -39,8 +62,12 @@ class LedgerMapper(Mapper[UUID]):
         """Decode a stored event for the library's subscriptions (``ProjectionRunner``; see ``to_recorded_event``)."""
         return self.to_recorded_event(stored_event)
 
-    def to_recorded_event(self, stored_event: StoredEvent) -> RecordedEvent:
-        """Decode a stored event, upcasting old versions (a ``Notification`` carries its log position)."""
+    def to_recorded_event(self, stored_event: StoredEvent, view: PersonalView = SEALED_HIDDEN) -> RecordedEvent:
+        """Decode a stored event, upcasting old versions (a ``Notification`` carries its log position).
+
+        Personal values are shown as the view says: the data model holds what the view gave,
+        validated when that is the value itself, put in place unvalidated when it is a mask.
+        """
         state = self.transcoder.decode(stored_event.state)
         data_cls: type[EventData] = resolve_topic(stored_event.topic)
         data = state["data"]
@@ -60,7 +87,27 @@ class LedgerMapper(Mapper[UUID]):
             source=state["source"],
             actor=state["actor"],
             correlation_id=state["correlation_id"],
-            data=data_cls.model_validate(data),
+            data=_data(data_cls, data, state["customer"], state["event_id"], view),
             prev_hash=state["prev_hash"],
             hash=state["hash"],
         )
+
+
+def _data(data_cls: type[EventData], data: dict[str, Any], customer: str, event_id: str, view: PersonalView) -> EventData:
+    found = personal_values(data_cls, data)
+    if not found:
+        return data_cls.model_validate(data)
+    shown: dict[str, Any] = {}
+    for path, stored in found:
+        value, exact = view.show(customer, event_id, path, stored)
+        if path.startswith("changes."):
+            data["changes"][path[len("changes.") :]] = value  # a free-form dict: any value fits
+        elif exact:
+            data[path] = value
+        else:
+            shown[path] = value
+    if not shown:
+        return data_cls.model_validate(data)
+    fields = data_cls.model_fields
+    base = {k: (_PLACEHOLDER if k in shown else v) for k, v in data.items() if k not in shown or fields[k].is_required()}
+    return data_cls.model_validate(base).model_copy(update=shown)

@@ -48,7 +48,8 @@ class LedgerRecorder(SQLAlchemyApplicationRecorder):
         self.write_sql = WriteStatements(self.events_table, self.is_postgres, self.channel_name)
         self.decode = OrjsonTranscoder().decode
         dbapi = engine.dialect.loaded_dbapi
-        self.driver_errors = (SQLAlchemyOperationalError, dbapi.OperationalError)
+        # A lost or refused connection: psycopg raises InterfaceError for some, as on a connection closed under it.
+        self.driver_errors = (SQLAlchemyOperationalError, dbapi.OperationalError, dbapi.InterfaceError)
         self.integrity_error = dbapi.IntegrityError
         # Write connections between writes, checked out of the pool: one per thread that writes at once.
         self._idle_writers: list[Any] = []

@@ -11,7 +11,6 @@ lookup of that index does not give.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,16 +19,21 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Table, inspect, select, text
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy import exc as sqlalchemy_errors
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 
 from commands.records import RecordedEvent, stream_id_for
-from ledger.errors import DatabaseUnavailableError
+from ledger.errors import DatabaseUnavailableError, NoLedgerError
+from ledger.privacy.keyring import KeyRing
+from ledger.privacy.master_key import MasterKey
 from ledger.storage import log_reader
-from ledger.storage.mapper import LedgerMapper
+from ledger.storage.mapper import SEALED_HIDDEN, LedgerMapper, PersonalView
 from ledger.storage.persistence import SQLITE_CACHE_KIB, LedgerApplication
 from ledger.storage.recorder import LedgerRecorder, first_line
-from ledger.storage.side_tables import event_ids_table, metadata
+from ledger.storage.side_tables import CONTENT_HASH_COLUMN, event_ids_table, metadata
+from ledger.storage.urls import missing_sqlite_file
 from ledger.storage.write_transaction import WriteTransaction
 
 # Any key shared by the processes that create the ledger's tables (pg_advisory_xact_lock).
@@ -45,7 +49,10 @@ SCAN_CACHE_KIB = 16 * 1024
 class EventStore:
     """Customer streams on the ledger's recorder: its write path, and the application's reads of the log."""
 
-    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL"):
+    def __init__(self, url: str, *, sqlite_synchronous: str = "NORMAL", master_key: MasterKey | None = None, create: bool = True):
+        """Open the ledger at url; without create, raise NoLedgerError where it has no tables yet (instead of creating them)."""
+        if not create and missing_sqlite_file(url):
+            raise NoLedgerError(_redact(url))
         try:
             self.application = LedgerApplication(
                 env={
@@ -61,15 +68,22 @@ class EventStore:
             assert isinstance(recorder, LedgerRecorder)
             self.recorder = recorder
             self.engine = recorder.engine
+            sqlalchemy_event.listen(self.engine, "handle_error", _translate_driver_error)
             self.is_postgres = recorder.is_postgres
             self.mark = recorder.mark
+            if not create and not inspect(self.engine).has_table(recorder.events_table.name):
+                raise NoLedgerError(_redact(url))
             self.ensure_tables([*recorder.tables, *metadata.sorted_tables])
+            self.ensure_content_hashes()
+        except NoLedgerError:
+            raise
         except Exception as error:  # the library wraps driver errors in several ways
             raise DatabaseUnavailableError(f"cannot open database {_redact(url)}: {first_line(error)}") from None
         self.events_table: Table = recorder.events_table
         mapper = self.application.mapper
         assert isinstance(mapper, LedgerMapper)
         self.mapper = mapper
+        self.keys = KeyRing(master_key, mark=self.mark, side_uuid=recorder.write_sql.side_uuid)
 
     def ensure_tables(self, tables: list[Table]) -> None:
         """Create whichever of these tables are missing; a read first, so that opening an existing ledger takes no lock."""
@@ -79,6 +93,14 @@ class EventStore:
         with self.schema_transaction() as connection:
             for table in tables:
                 table.create(connection, checkfirst=True)
+
+    def ensure_content_hashes(self) -> None:
+        """Add the event-id index's content-hash column to a ledger created before it (nullable: old rows keep none)."""
+        if any(c["name"] == CONTENT_HASH_COLUMN for c in inspect(self.engine).get_columns(event_ids_table.name)):
+            return
+        with self.schema_transaction() as connection:
+            if not any(c["name"] == CONTENT_HASH_COLUMN for c in inspect(connection).get_columns(event_ids_table.name)):
+                connection.execute(text(f"ALTER TABLE {event_ids_table.name} ADD COLUMN {CONTENT_HASH_COLUMN} VARCHAR(32)"))
 
     @contextmanager
     def schema_transaction(self) -> Iterator[Connection]:
@@ -114,9 +136,15 @@ class EventStore:
         """Release every pooled connection."""
         self.recorder.close()
 
-    def write(self) -> contextlib.AbstractContextManager[WriteTransaction]:
+    @contextmanager
+    def write(self) -> Iterator[WriteTransaction]:
         """Open the single write transaction of a batch, holding the log's write lock (the recorder's fast path)."""
-        return self.recorder.write()
+        with self.recorder.write() as transaction:
+            transaction.privacy = keys = self.keys.for_transaction(transaction.cursor)
+            # Stored states read in the transaction (targets of corrections) come with their personal values as text.
+            transaction.decode = keys.opening(transaction.decode)
+            yield transaction
+            keys.save()  # the data keys created for the batch's new customers, in its transaction
 
     @contextmanager
     def scan_connection(self) -> Iterator[Connection]:
@@ -131,22 +159,23 @@ class EventStore:
             finally:  # a pooled connection: back to the ledger's cache for whoever uses it next
                 connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
-    def stream(self, customer: str) -> list[RecordedEvent]:
-        """Return a customer's events in stream order (empty if the customer is unknown)."""
+    def stream(self, customer: str, view: PersonalView = SEALED_HIDDEN) -> list[RecordedEvent]:
+        """Return a customer's events in stream order (empty if the customer is unknown), personal values as view shows them."""
         stream_id = stream_id_for(customer)
         with self.engine.connect() as connection:
             rows = log_reader.stream_rows(self, connection, self.driver_uuid(stream_id))
         return [
             self.mapper.to_recorded_event(
-                Notification(id=row[0], originator_id=stream_id, originator_version=row[2], topic=row[3], state=bytes(row[4]))
+                Notification(id=row[0], originator_id=stream_id, originator_version=row[2], topic=row[3], state=bytes(row[4])),
+                view,
             )
             for row in rows
         ]
 
-    def log(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
-        """Return up to limit events of the global log after a position, in log order."""
+    def log(self, after: int = 0, limit: int = 1000, view: PersonalView = SEALED_HIDDEN) -> list[RecordedEvent]:
+        """Return up to limit events of the global log after a position, in log order, personal values as view shows them."""
         notifications = self.recorder.select_notifications(after, limit, inclusive_of_start=False)
-        return [self.mapper.to_recorded_event(notification) for notification in notifications]
+        return [self.mapper.to_recorded_event(notification, view) for notification in notifications]
 
     def max_position(self) -> int:
         """Return the position of the newest event in the log (0 when empty)."""
@@ -165,6 +194,12 @@ class EventStore:
         with self.engine.connect() as connection:
             state = log_reader.state_of_event(self, connection, event_id)
         return None if state is None else str(self.mapper.transcoder.decode(state)["customer"])
+
+
+def _translate_driver_error(context: Any) -> None:
+    """Raise a lost or refused connection, on any statement of the engine, as the ledger's DatabaseUnavailableError."""
+    if isinstance(context.sqlalchemy_exception, sqlalchemy_errors.OperationalError | sqlalchemy_errors.InterfaceError):
+        raise DatabaseUnavailableError(f"database unavailable: {first_line(context.original_exception)}") from None
 
 
 def _redact(url: str) -> str:

@@ -41,7 +41,7 @@ class WriteStatements:
             f"INSERT INTO {events.name} (id, originator_id, originator_version, topic, state) VALUES ({_marks(mark, 5)})"
         )
         self.insert_event_id = (
-            f"INSERT INTO ledger_event_ids (event_id, position, voided, target_event_id) VALUES ({_marks(mark, 4)})"
+            f"INSERT INTO ledger_event_ids (event_id, position, voided, target_event_id, content_hash) VALUES ({_marks(mark, 5)})"
         )
         self.mark_voided = f"UPDATE ledger_event_ids SET voided = TRUE WHERE event_id = {mark}"
         self.insert_order = (
@@ -56,8 +56,8 @@ class WriteStatements:
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one instance per store, a few list lengths each
     def existing_event_ids(self, count: int) -> str:
-        """Return which of ``count`` event ids are stored."""
-        return f"SELECT event_id FROM ledger_event_ids WHERE event_id IN ({_marks(self.mark, count)})"
+        """Return which of ``count`` event ids are stored, with their content hashes."""
+        return f"SELECT event_id, content_hash FROM ledger_event_ids WHERE event_id IN ({_marks(self.mark, count)})"
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def stream_heads(self, count: int) -> str:

@@ -22,6 +22,7 @@ from commands.events import (
 from commands.records import TOPIC_BY_TYPE, NewEvent, RecordedEvent, stored_hash, stream_id_for
 from commands.stream_state import ComplaintStatus, OrderBalance, StreamState, Target
 from commands.timeutil import format_utc
+from ledger.privacy.keyring import TransactionKeys
 from ledger.storage.side_tables import complaints_table, orders_table
 from ledger.storage.write_sql import WriteStatements
 
@@ -54,18 +55,19 @@ class WriteTransaction:
         self._looked_up_complaints: set[tuple[str, str]] = set()
         self.position: int | None = None  # the log's last position, once read: the write lock keeps it ours
         self.recorded = 0
+        self.privacy: TransactionKeys | None = None  # the customers' data keys, set by the store (ledger.privacy)
 
-    def prepare(self, events: list[NewEvent]) -> set[str]:
-        """Load what a batch's rules need (once per transaction) and return which of its event ids are stored.
+    def prepare(self, events: list[NewEvent]) -> dict[str, str | None]:
+        """Load what a batch's rules need (once per transaction); return its stored event ids with their content hashes.
 
         The event ids, the stream heads, orders and complaints the events name and the log's
         last position are all queried before any result is read: on PostgreSQL that is one
         round trip. Voids and corrections then load their targets and the orders those name.
         """
         pending: list[Pending] = []
-        taken: set[str] = set()
+        taken: dict[str, str | None] = {}
         for chunk in _chunks(list({e.event_id for e in events})):
-            pending.append((self._query(self.sql.existing_event_ids(len(chunk)), chunk), _adding_first_column_to(taken)))
+            pending.append((self._query(self.sql.existing_event_ids(len(chunk)), chunk), taken.update))
         self._queue_heads(pending, list({e.customer: None for e in events if e.customer not in self.streams}))
         orders = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
         self._queue_orders(pending, orders)
@@ -188,8 +190,8 @@ class WriteTransaction:
         data = event.data.model_dump(mode="json", exclude_none=True)
         targets[event.event_id] = Target(event.event_id, 0, event.customer, event.data.wire_name, data)
 
-    def record(self, events: list[NewEvent]) -> list[RecordedEvent]:
-        """Store events whose rules passed (their state already applied), chaining their hashes."""
+    def record(self, events: list[NewEvent], content_hashes: list[str]) -> list[RecordedEvent]:
+        """Store events whose rules passed (their state already applied), chaining their hashes; content_hashes pair with them."""
         if not events:
             return []
         if self.position is None:
@@ -209,6 +211,7 @@ class WriteTransaction:
                 version=state.version,
                 recorded_at=recorded_text,
                 prev_hash=state.last_hash,
+                protect=None if self.privacy is None else self.privacy.protector(event),
             )
             event_rows.append(
                 (position, self.driver_uuid(state.stream_id), state.version, TOPIC_BY_TYPE[event.data.wire_name], encoded)
@@ -233,7 +236,8 @@ class WriteTransaction:
             state.last_hash = digest
         cursor, sql = self.cursor, self.sql
         cursor.executemany(sql.insert_event, event_rows)
-        cursor.executemany(sql.insert_event_id, [(r.event_id, r.position, False, _target_of(r.data)) for r in recorded])
+        hashed = zip(recorded, content_hashes, strict=True)
+        cursor.executemany(sql.insert_event_id, [(r.event_id, r.position, False, _target_of(r.data), h) for r, h in hashed])
         voided = [(r.data.target_event_id,) for r in recorded if isinstance(r.data, EventVoided)]
         if voided:
             cursor.executemany(sql.mark_voided, voided)
@@ -282,10 +286,6 @@ class WriteTransaction:
             self.cursor.executemany(self.sql.insert_complaint, new)
         if old:
             self.cursor.executemany(self.sql.update_complaint, old)
-
-
-def _adding_first_column_to(found: set[Any]) -> Callable[[list[Any]], None]:
-    return lambda rows: found.update(row[0] for row in rows)
 
 
 def _fetch(pending: list[Pending]) -> None:

@@ -45,6 +45,7 @@ def test_ok(run):
 
 
 def test_data_error(run):
+    assert run("append", "contact", "--customer", "C-1", "channel=web").exit_code == ExitCode.OK
     result = run("timeline", "C-404")
     assert result.exit_code == ExitCode.DATA_ERROR
     assert one_line_error(result) == "Error: unknown customer: 'C-404'"
@@ -93,7 +94,9 @@ def test_verification_failed(run, sqlite_url):
     ("method", "args"),
     [("log", ["log"]), ("import_file", ["import", "-"]), ("catch_up", ["projections", "run"])],
 )
-def test_interrupted(run, monkeypatch, method, args):
+def test_interrupted(run, sqlite_url, monkeypatch, method, args):
+    Ledger(sqlite_url, config=LedgerConfig()).close()  # a ledger to read: a missing one is a data error first
+
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
@@ -104,7 +107,9 @@ def test_interrupted(run, monkeypatch, method, args):
     assert result.stdout == ""
 
 
-def test_an_unexpected_error_is_not_hidden(run, monkeypatch):
+def test_an_unexpected_error_is_not_hidden(run, sqlite_url, monkeypatch):
+    Ledger(sqlite_url, config=LedgerConfig()).close()
+
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug")
 

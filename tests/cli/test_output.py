@@ -65,7 +65,7 @@ def test_csv_has_a_header_nested_values_as_json_and_empty_for_none(capsys):
 
 def test_csv_without_rows_still_prints_the_header_of_the_row_type(capsys):
     output.write_rows([], "csv", row_type=CustomerSummary)
-    assert capsys.readouterr().out == "customer,stage,at_risk,purchase_days,recency_days,spend_365,rfm,value_segment,vip\n"
+    assert capsys.readouterr().out == "customer,stage,churn_risk,purchase_days,recency_days,spend_365,rfm,value_segment,vip\n"
 
 
 def test_tables_spell_out_nested_values_and_never_reparse_decimal_text(capsys):

@@ -90,7 +90,7 @@ def test_customers_filters_and_csv(db):
     result = run(db, "customers", "--as-of", "2024-01-31", "--csv")
     assert result.exit_code == 0, result.output
     header, c1, c2 = result.stdout.splitlines()
-    assert header.startswith("customer,stage,at_risk,purchase_days,recency_days,spend_365,rfm,value_segment,vip")
+    assert header.startswith("customer,stage,churn_risk,purchase_days,recency_days,spend_365,rfm,value_segment,vip")
     # g = median(2, 7) = 4.5 days, r = 21 > 2g: at risk; the only buyer beats nobody, so scores 1 1 1.
     assert c1 == "C-1,development,True,3,21,70.00,111,lost,True"
     assert c2 == "C-2,potential,False,0,,,,,False"

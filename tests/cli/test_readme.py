@@ -37,7 +37,9 @@ def test_first_readme_command_imports_rebuilds_and_queries(tmp_path):
     assert "stored" in result.stderr
     assert "rejected 0" in result.stderr
     lines = result.stdout.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.split()[:4] == ["position", "occurred_at", "customer", "type"])
+    header = next(
+        i for i, line in enumerate(lines) if line.split()[:5] == ["position", "event_id", "occurred_at", "customer", "type"]
+    )
     assert any("C-000001" in line for line in lines[header + 2 :])
     assert (tmp_path / "ledger.db").exists()
     assert "rebuilt all projections" in result.stderr

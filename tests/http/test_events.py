@@ -59,7 +59,11 @@ def test_a_batch_reports_each_event_and_is_207_when_some_are_rejected(client: Te
     results = response.json()["results"]
     assert [r["status"] for r in results] == ["stored", "rejected", "duplicate", "rejected"]
     assert results[1]["problems"] == [
-        {"pointer": "/events/1/data/amount", "field": "data.amount", "reason": "Input should be greater than or equal to 0"}
+        {
+            "pointer": "/events/1/data/amount",
+            "field": "data.amount",
+            "reason": "Input should be greater than or equal to 0 (got '-1')",
+        }
     ]
     assert results[3]["problems"][0]["pointer"] == "/events/3/type"
     assert results[2]["position"] == results[0]["position"]

@@ -19,7 +19,7 @@ def test_void_and_correct_are_new_events_referring_to_the_original(ledger: Ledge
     ledger.append("survey_answered", "C-1", {"survey_id": "S", "kind": "nps", "score": 1}, event_id="S-1")
     voided = ledger.void("P-1", "test order", actor="auditor")
     corrected = ledger.correct("S-1", {"score": "7"}, reason="typed 1 for 7", actor="agent")
-    events = ledger.timeline("C-1")
+    events = ledger.timeline("C-1", personal=True)
     assert [e.type for e in events] == ["purchase", "survey_answered", "event_voided", "event_corrected"]
     assert (events[2].event_id, events[2].actor, events[2].data.target_event_id, events[2].data.reason) == (
         voided.event_id,
@@ -125,7 +125,10 @@ def test_cli_void_correct_and_timeline(ledger: Ledger, db_url):
     refused = runner.invoke(main, ["--db", db_url, "correct", "S-1", "kind=nps", "score=11"])
     assert refused.exit_code == 1
     assert "data.changes.score: 11 is outside 0..10 for nps" in refused.output
-    lines = [json.loads(x) for x in runner.invoke(main, ["--db", db_url, "timeline", "C-1", "--json"]).output.splitlines()]
+    lines = [
+        json.loads(x)
+        for x in runner.invoke(main, ["--db", db_url, "timeline", "C-1", "--json", "--show-personal"]).output.splitlines()
+    ]
     assert [(x["type"], x["actor"]) for x in lines] == [("survey_answered", None), ("event_corrected", "agent-3")]
     assert lines[1]["data"] == {"target_event_id": "S-1", "changes": {"score": 4}, "reason": "typo"}
     text = runner.invoke(main, ["--db", db_url, "timeline", "C-1"]).output
@@ -147,7 +150,7 @@ def test_queries_count_corrections_and_timelines_show_them(ledger: Ledger, db_ur
     # as of January: the January events with their later corrections; known at: before the corrections
     assert len(ledger.timeline("C-1", as_of="2024-01-31")) == 5
     assert [e.type for e in ledger.timeline("C-1", known_at=after_void)] == ["purchase", "survey_answered", "event_voided"]
-    text = CliRunner().invoke(main, ["--db", db_url, "timeline", "C-1"]).output
+    text = CliRunner().invoke(main, ["--db", db_url, "timeline", "C-1", "--show-personal"]).output
     assert "[voided at 3 by auditor: test order]" in text
     assert "[corrected score=6 at 4 by agent] [corrected score=8 at 5 by agent]" in text
 

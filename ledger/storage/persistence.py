@@ -26,7 +26,7 @@ APPLICATION_NAME = "Ledger"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WAL_SWITCH_RETRY_S = 0.02
 # A larger page cache keeps the (stream, version) index in memory during bulk
-# imports: measured 106k rows/s with the 2 MiB default against 164k with 256 MiB.
+# imports, which the 2 MiB default does not (about half again as fast; bench/README.md).
 SQLITE_CACHE_KIB = 256 * 1024
 
 

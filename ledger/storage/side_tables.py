@@ -3,8 +3,7 @@
 They are SQLite ``WITHOUT ROWID`` tables (one b-tree each instead of a rowid table
 plus its key's index), and the index of voids and corrections by target holds only
 those: a commit writes every page it dirtied, so each b-tree an append touches costs
-it a page in the write-ahead log (measured: 68 to 48 µs per committed event and
-event_id row).
+it a page in the write-ahead log (figures in bench/README.md).
 """
 
 from __future__ import annotations

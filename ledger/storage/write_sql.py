@@ -32,7 +32,7 @@ class WriteStatements:
         # PostgreSQL's opening statements. The lock serialises writers, as the library does, so that
         # positions grow in commit order. Every read of a write transaction is a key lookup, but during
         # a bulk import the planner's statistics lag behind the tables and it picks sequential scans
-        # (measured: the event-id lookup went from 2 ms to 70 ms at 60k events).
+        # (an event-id lookup then became many times slower as the import went on).
         self.postgres_begin = (f"LOCK TABLE {events.name} IN EXCLUSIVE MODE", "SET LOCAL enable_seqscan = off")
         self.postgres_notify = f"NOTIFY {channel}"  # wakes subscriptions (the library's ApplicationRecorder.subscribe)
         self.side_uuid: Callable[[UUID], Any] = (lambda u: u) if is_postgres else (lambda u: u.hex)

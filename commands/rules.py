@@ -45,11 +45,26 @@ def check_event(state: StreamState, data: EventData) -> EventData:
     return data
 
 
+# An order's totals are kept in minor units as 64-bit integers, in the side table and in every database.
+MAX_ORDER_MINOR = 2**63 - 1
+
+
 def check_purchase(state: StreamState, purchase: PurchaseRecorded) -> None:
-    """A further purchase on an existing order must be in that order's currency."""
+    """A further purchase on an existing order must be in that order's currency, and its total must stay countable."""
     order = state.orders.get(purchase.order_id)
     if order is not None and order.currency != purchase.currency:
         raise RuleViolationError("data.currency", f"order {purchase.order_id} is in {order.currency}, not {purchase.currency}")
+    paid = (order.paid_minor if order is not None else 0) + to_minor_units(purchase.amount, purchase.currency)
+    check_order_total(purchase.order_id, paid, purchase.currency)
+
+
+def check_order_total(order_id: str, paid_minor: int, currency: str) -> None:
+    """Refuse an order whose total paid would pass what the ledger counts (64-bit minor units)."""
+    if paid_minor > MAX_ORDER_MINOR:
+        raise RuleViolationError(
+            "data.amount",
+            f"order {order_id} would total more than {_money(MAX_ORDER_MINOR, currency)}, the most the ledger counts",
+        )
 
 
 def check_refund(state: StreamState, refund: RefundIssued) -> RefundIssued:
@@ -165,6 +180,7 @@ def check_correction(state: StreamState, correction: EventCorrected) -> EventCor
             Decimal(target.data["amount"]), order.currency
         )
         paid = order.paid_minor + (delta if target.type == PurchaseRecorded.wire_name else 0)
+        check_order_total(target.data["order_id"], paid, order.currency)
         refunded = order.refunded_minor + (delta if target.type == RefundIssued.wire_name else 0)
         if refunded > paid:
             raise RuleViolationError(

@@ -119,3 +119,12 @@ def test_only_resolved_complaints_reopen():
     state = new_state()
     accept(state, ComplaintFiled(complaint_id="K-1", severity="low"))
     assert "only a resolved complaint can be reopened" in violation(state, ComplaintReopened(complaint_id="K-1"))
+
+
+def test_an_order_total_beyond_64_bit_minor_units_is_refused():
+    state = StreamState(stream_id_for("C-1"), "C-1")
+    huge = PurchaseRecorded(order_id="O-1", amount=Decimal("50000000000000000.00"), currency="EUR")
+    state.apply(check_event(state, huge))
+    with pytest.raises(RuleViolationError, match="would total more than"):
+        check_event(state, huge)
+    assert state.orders["O-1"].paid_minor == 5 * 10**18

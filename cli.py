@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from cli_commands import analytics, audit, exports, privacy, projections, reading, serving, writing
-from cli_commands.options import LedgerContext, database_url, hoist_group_options
+from cli_commands.options import LedgerContext, hoist_group_options
 
 
 class LedgerGroup(click.Group):
@@ -47,7 +47,6 @@ class LedgerGroup(click.Group):
 @click.option(
     "--db",
     envvar="LEDGER_DB",
-    callback=database_url,
     help="Database URL; a plain path means a SQLite file (default sqlite:///ledger.db).",
 )
 @click.option(

@@ -50,13 +50,6 @@ class LedgerContext:
             self._ledger.close()
 
 
-def database_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Read --db: a URL as it is, a plain path as the SQLite file at that path."""
-    if value is None or "://" in value:
-        return value
-    return f"sqlite:///{value}"
-
-
 def hoist_group_options(args: list[str], commands: Iterable[str]) -> list[str]:
     """Move --db and --config given after the subcommand to before it, where the group parses them."""
     names, start, index = set(commands), None, 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ledger.application import Ledger
 from ledger.projection_runner import GenerationCursor, apply_batch, read_model_transaction
@@ -47,3 +47,9 @@ def drop_generation(ledger: Ledger, generation: int) -> None:
             for table in registry.tables_for(name, generation).values():
                 table.drop(connection, checkfirst=True)
             state.forget(connection, name, generation)
+
+
+def read_model_tables(ledger: Ledger) -> list[str]:
+    """Return the names of every read-model table in the database, sorted."""
+    with ledger.store.engine.connect() as connection:
+        return sorted(name for name in inspect(connection).get_table_names() if name.startswith("lp_"))

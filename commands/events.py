@@ -2,112 +2,35 @@
 
 Each model holds only the event's own data; the envelope (event_id, customer,
 times, source, actor, correlation_id) is kept beside it in ``RecordedEvent``.
-Fields that carry personal data are declared with ``personal()`` so that a later
-change can encrypt exactly those with a key per customer.
+Fields that carry personal data are declared with ``personal()`` so that they are
+encrypted with a key per customer. Groups of events with a module of their own
+(privacy, identity) are joined into ``EVENT_TYPES`` here.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from commands.currencies import MINOR_UNITS
+from commands.event_fields import (
+    FREE_TEXT_MAX,
+    SCORE_RANGES,
+    AcsiScore,
+    Channel,
+    CurrencyCode,
+    Direction,
+    EventData,
+    Identifier,
+    Severity,
+    ShortText,
+    SurveyKind,
+    check_minor_units,
+    personal,
+)
+from commands.events_privacy import PRIVACY_EVENTS
 from commands.whole_numbers import WholeNumber
-
-
-def personal(**constraints: Any) -> Any:
-    """Declare an optional field that holds personal data (name, contact details, free text)."""
-    return Field(default=None, json_schema_extra={"personal": True}, **constraints)
-
-
-def _check_currency(code: str) -> str:
-    if code not in MINOR_UNITS:
-        raise ValueError(f"unknown currency code: {code}")
-    return code
-
-
-def _check_minor_units(amount: Decimal, info: ValidationInfo) -> Decimal:
-    if amount.is_signed():  # -0.00 passes ">= 0"; a sign on an amount is always a mistake
-        raise ValueError(f"{str(amount)!r} must not be negative")
-    currency = info.data.get("currency")
-    places = MINOR_UNITS.get(currency) if currency else None
-    exponent = amount.as_tuple().exponent
-    if places is None:
-        return amount
-    if isinstance(exponent, int) and -exponent > places and amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(f"{amount} has more than {places} decimal places, the most {currency} allows")
-    # Stored amounts carry exactly the currency's minor units, so equal amounts hash equally.
-    return amount.quantize(Decimal(1).scaleb(-places))
-
-
-Identifier = Annotated[str, Field(min_length=1, max_length=200)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-FREE_TEXT_MAX = 10_000
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_currency)]
-AcsiScore = Annotated[WholeNumber, Field(ge=1, le=10)]
-
-
-class Channel(StrEnum):
-    PHONE = "phone"
-    EMAIL = "email"
-    WEB = "web"
-    APP = "app"
-    CHAT = "chat"
-    WECHAT = "wechat"
-    SMS = "sms"
-    IN_PERSON = "in_person"
-    FAX = "fax"
-    SOCIAL = "social"
-    OTHER = "other"
-
-
-class Direction(StrEnum):
-    INBOUND = "inbound"
-    OUTBOUND = "outbound"
-
-
-class Severity(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-class SurveyKind(StrEnum):
-    NPS = "nps"
-    CSAT = "csat"
-    CES = "ces"
-
-
-SCORE_RANGES: dict[SurveyKind, tuple[int, int]] = {
-    SurveyKind.NPS: (0, 10),
-    SurveyKind.CSAT: (1, 5),
-    SurveyKind.CES: (1, 7),
-}
-
-
-class EventData(BaseModel):
-    """Base of every event's data: frozen, no unknown fields, versioned for upcasting."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
-
-    wire_name: ClassVar[str]
-    # Bump class_version and add a static ``upcast_v{n}_v{n+1}(state: dict)`` when
-    # the shape changes; stored events are upcast on read (eventsourcing's convention).
-    class_version: ClassVar[int] = 1
-    personal_fields: ClassVar[frozenset[str]] = frozenset()
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        cls.personal_fields = frozenset(
-            name
-            for name, info in cls.model_fields.items()
-            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("personal")
-        )
 
 
 class _CustomerDetails(EventData):
@@ -164,7 +87,7 @@ class PurchaseRecorded(EventData):
     category: ShortText | None = None
     channel: Channel | None = None
 
-    _amount_fits_currency = field_validator("amount")(_check_minor_units)
+    _amount_fits_currency = field_validator("amount")(check_minor_units)
 
 
 class RefundIssued(EventData):
@@ -178,7 +101,7 @@ class RefundIssued(EventData):
     amount: Annotated[Decimal, Field(gt=0, max_digits=18)]
     reason: str | None = personal(max_length=FREE_TEXT_MAX)
 
-    _amount_fits_currency = field_validator("amount")(_check_minor_units)
+    _amount_fits_currency = field_validator("amount")(check_minor_units)
 
 
 class ComplaintFiled(EventData):
@@ -267,18 +190,6 @@ class EventCorrected(EventData):
     reason: str | None = personal(max_length=FREE_TEXT_MAX)
 
 
-class CustomerErased(EventData):
-    """The customer's personal data was erased (data key destroyed): the receipt, itself without personal data."""
-
-    wire_name: ClassVar[str] = "customer_erased"
-
-    reason: str = Field(min_length=1, max_length=FREE_TEXT_MAX)
-    fields: list[ShortText] = Field(default_factory=list)  # the personal fields made unreadable, as type.field
-    erased_through: Annotated[int, Field(ge=0)]  # the customer's last log position before the erasure
-    key_destroyed: bool
-    clear_events: list[int] = Field(default_factory=list)  # stored before encryption: still in clear in the log
-
-
 EVENT_TYPES: dict[str, type[EventData]] = {
     cls.wire_name: cls
     for cls in (
@@ -294,6 +205,6 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         SurveyAnswered,
         EventVoided,
         EventCorrected,
-        CustomerErased,
+        *PRIVACY_EVENTS,
     )
 }

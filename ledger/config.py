@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from commands.errors import ConfigurationError
-from commands.events import CurrencyCode
+from commands.event_fields import CurrencyCode
 from commands.timeutil import load_timezone
 from projections.lifecycle import LifecycleSettings
 from projections.sla import SlaSettings

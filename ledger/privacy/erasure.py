@@ -15,7 +15,8 @@ from uuid import uuid4
 import orjson
 
 from commands.errors import CustomerNotFoundError
-from commands.events import EVENT_TYPES, CustomerErased
+from commands.events import EVENT_TYPES
+from commands.events_privacy import CustomerErased
 from commands.records import NewEvent, stream_id_for
 from commands.timeutil import format_utc
 from ledger.privacy.cipher import is_sealed

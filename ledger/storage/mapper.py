@@ -10,7 +10,7 @@ import orjson
 from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder
 from eventsourcing.utils import resolve_topic
 
-from commands.events import EventData
+from commands.event_fields import EventData
 from commands.records import RecordedEvent
 from ledger.privacy.cipher import is_sealed
 from ledger.privacy.sealing import personal_values

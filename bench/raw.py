@@ -38,10 +38,11 @@ INSERT = {
     "sqlite": "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
     "postgres": "INSERT INTO events VALUES (%s, %s, %s, %s, %s)",
 }
+COPY = "COPY events (id, originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
 SCAN = "SELECT id, originator_id, originator_version, topic, state FROM ledger_events ORDER BY id"
 SCAN_PAGE = 1000
-# Events per transaction of an import (commands.importer.BATCH_SIZE, not imported: the baselines load no ledger code).
-BATCH = 1000
+# Events per transaction of an import (ledger.importing.BATCH_SIZE, not imported: the baselines load no ledger code).
+BATCH = 10_000
 
 
 def event_rows(events: Iterable[dict[str, Any]], *, as_bytes: bool) -> list[Row]:
@@ -71,6 +72,11 @@ def event_rows(events: Iterable[dict[str, Any]], *, as_bytes: bool) -> list[Row]
 def bulk_insert(context: RunContext) -> Measurement:
     """Insert every event in one transaction with executemany."""
     return _insert(context, context.count(sqlite=context.events, postgres=context.size.postgres_bulk), _executemany)
+
+
+def copy_insert(context: RunContext) -> Measurement:
+    """Copy as many events as ``import (PostgreSQL)`` imports into the table in one transaction (COPY ... FROM STDIN, binary)."""
+    return _insert(context, context.count(sqlite=context.events, postgres=min(context.size.postgres_bulk, context.events)), _copy)
 
 
 def batched_commit(context: RunContext) -> Measurement:
@@ -103,6 +109,13 @@ def scan_and_hash(context: RunContext) -> Measurement:
 def _executemany(connection: Any, insert: str, rows: list[Row]) -> None:
     with _transaction(connection):
         connection.cursor().executemany(insert, rows)
+
+
+def _copy(connection: Any, _insert: str, rows: list[Row]) -> None:
+    with _transaction(connection), connection.cursor().copy(COPY) as copy:
+        copy.set_types(["int8", "uuid", "int8", "text", "bytea"])
+        for row in rows:
+            copy.write_row(row)
 
 
 def _in_batches(connection: Any, insert: str, rows: list[Row]) -> None:

@@ -12,33 +12,41 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated, Any, Protocol
 
+import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from commands.errors import InvalidArgumentError, InvalidEventError
+from commands.event_fields import EventData
 from commands.events import EVENT_TYPES, PurchaseRecorded
+from commands.input_problems import MAX_NESTING, QUOTE_LENGTH, pydantic_problems, quote, value_problems
+from commands.input_union import CustomerText, EnvelopeText, addressed, envelopes, plain_json, time_value
 from commands.records import NewEvent
 from commands.timeutil import check_not_future, format_utc, to_utc
 
-EnvelopeText = Annotated[str, Field(min_length=1, max_length=200)]
-# Deeper JSON is refused before validation: recursive code (pydantic, hashing, encoding) must never meet it.
-MAX_NESTING = 16
+__all__ = [
+    "MAX_NESTING",
+    "QUOTE_LENGTH",
+    "EventDefaults",
+    "EventInput",
+    "business_time",
+    "json_object",
+    "parse_event",
+    "pydantic_problems",
+    "quote",
+    "require_text",
+    "value_problems",
+]
+
 # Business times before this are refused: no customer interaction is that old, and the calendar's
 # edges (year 1, year 9999 with an offset) overflow when converted to UTC or extended by a day.
 EARLIEST_OCCURRED_AT = datetime(1900, 1, 1, tzinfo=UTC)
 MAX_TIME_TEXT = 40
 # ISO 8601 extended format only: Python's own parser also reads basic and truncated forms ("20240501", "2024-05-01T08").
 ISO_TIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?")
-# How much of an offending value an error message quotes.
-QUOTE_LENGTH = 60
-
-
-def _time_value(value: Any) -> Any:
-    if value is None or isinstance(value, str | date):
-        return value
-    raise ValueError(f"expected an ISO 8601 date or datetime as text, got {type(value).__name__} {quote(value)}")
 
 
 class EventDefaults(Protocol):
@@ -57,8 +65,8 @@ class EventInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     type: EnvelopeText
-    customer: EnvelopeText
-    occurred_at: Annotated[datetime | date | str | None, BeforeValidator(_time_value)] = None
+    customer: CustomerText
+    occurred_at: Annotated[datetime | date | str | None, BeforeValidator(time_value)] = None
     event_id: EnvelopeText | None = None
     source: EnvelopeText | None = None
     actor: EnvelopeText | None = None
@@ -66,19 +74,91 @@ class EventInput(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+# The event id of an event that has none, from the raw event (an import derives it from the line's content).
+DefaultEventId = str | Callable[[dict[str, Any]], str] | None
+
+
 def parse_event(
-    raw: dict[str, Any] | EventInput,
+    raw: dict[str, Any] | EventInput | bytes,
     settings: EventDefaults,
     now: datetime,
     *,
     require_time: bool = False,
-    default_event_id: str | None = None,
+    default_event_id: DefaultEventId = None,
 ) -> NewEvent:
-    """Validate one event and return it ready to append, or raise InvalidEventError naming each bad field.
+    """Validate one event (a mapping, or a JSON Lines line as bytes) and return it ready to append.
 
-    Without occurred_at the event happened now (unless require_time); without an
-    event_id it gets default_event_id, or a random one.
+    Raises InvalidEventError naming each bad field. Without occurred_at the event
+    happened now (unless require_time); without an event_id it gets default_event_id
+    (called with the raw event if a function), or a random one.
     """
+    if isinstance(raw, bytes):
+        event = _parse_at_once(raw, settings, now, require_time, default_event_id) if plain_json(raw) else None
+        return event or _parse_in_steps(json_object(raw), settings, now, require_time, default_event_id)
+    if isinstance(raw, dict) and not value_problems(raw):
+        event = _parse_at_once(raw, settings, now, require_time, default_event_id)
+        if event is not None:
+            return event
+    return _parse_in_steps(raw, settings, now, require_time, default_event_id)
+
+
+def json_object(line: bytes) -> dict[str, Any]:
+    """Return the JSON object of a line, or raise InvalidEventError saying why it is none (the whole line's problem)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidEventError([("", f"not valid UTF-8 (byte {error.start}; is it CP1252 or Latin-1?)")]) from None
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise InvalidEventError([("", f"not valid JSON: {error}")]) from None
+    if not isinstance(value, dict):
+        raise InvalidEventError([("", f"expected a JSON object, got {type(value).__name__}")])
+    return value
+
+
+def _parse_at_once(
+    raw: dict[str, Any] | bytes, settings: EventDefaults, now: datetime, require_time: bool, default_event_id: DefaultEventId
+) -> NewEvent | None:
+    """Validate a valid event in one pass of pydantic (envelope and data together); None if anything is wrong.
+
+    The step-by-step path then finds each problem and says it as it always has: a
+    problem is rare, and its message stays the same whichever way the event came in.
+    """
+    context = {"currency": settings.currency}
+    try:
+        if isinstance(raw, bytes):
+            envelope = envelopes(b'"currency"' not in raw).validate_json(raw, context=context)
+        else:
+            envelope = envelopes(True).validate_python(raw, context=context)
+    except ValidationError:
+        return None
+    occurred_at = now
+    if envelope.occurred_at is None:
+        if require_time:
+            return None
+    else:
+        try:
+            occurred_at = business_time(envelope.occurred_at, settings.tz, now)
+        except ValueError:
+            return None
+    event_id = envelope.event_id
+    if event_id is None:
+        if callable(default_event_id):
+            event_id = default_event_id(orjson.loads(raw) if isinstance(raw, bytes) else raw)
+        else:
+            event_id = default_event_id or str(uuid.uuid4())
+    return _new_event(envelope, envelope.data, occurred_at, event_id)
+
+
+def _parse_in_steps(
+    raw: dict[str, Any] | EventInput,
+    settings: EventDefaults,
+    now: datetime,
+    require_time: bool,
+    default_event_id: DefaultEventId,
+) -> NewEvent:
+    """Validate the envelope, then the time and the data, collecting every problem with its field."""
     if not isinstance(raw, dict | EventInput):
         raise InvalidEventError([("event", f"expected a JSON object, got {type(raw).__name__}")])
     unsafe = value_problems(raw if isinstance(raw, dict) else raw.data, "" if isinstance(raw, dict) else "data")
@@ -112,15 +192,13 @@ def parse_event(
             problems.extend(pydantic_problems(error, prefix="data"))
     if problems or data is None:
         raise InvalidEventError(problems)
-    return NewEvent(
-        event_id=envelope.event_id or default_event_id or str(uuid.uuid4()),
-        customer=envelope.customer,
-        occurred_at=occurred_at,
-        source=envelope.source,
-        actor=envelope.actor,
-        correlation_id=envelope.correlation_id,
-        data=data,
-    )
+    if envelope.event_id:
+        event_id = envelope.event_id
+    elif callable(default_event_id):
+        event_id = default_event_id(raw if isinstance(raw, dict) else raw.model_dump())
+    else:
+        event_id = default_event_id or str(uuid.uuid4())
+    return _new_event(envelope, data, occurred_at, event_id)
 
 
 def business_time(value: datetime | date | str, local_tz: tzinfo, now: datetime) -> datetime:
@@ -139,80 +217,24 @@ def business_time(value: datetime | date | str, local_tz: tzinfo, now: datetime)
     return moment
 
 
-def value_problems(value: Any, path: str = "") -> list[tuple[str, str]]:
-    """Return what makes raw input unsafe to validate or store: bytes, NUL characters, nesting beyond MAX_NESTING."""
-    if type(value) is dict and _is_plain(value, 0):  # the common case, in a fraction of the full walk's time
-        return []
-    return _problems(value, path, 0)
-
-
-def _is_plain(container: dict[Any, Any] | list[Any] | tuple[Any, ...], depth: int) -> bool:
-    """Whether a container is JSON-like all through: plain str keys and texts without NUL, within MAX_NESTING."""
-    if depth >= MAX_NESTING:
-        return False
-    items = container.items() if type(container) is dict else enumerate(container)
-    for key, item in items:
-        if type(key) is str and "\x00" in key:
-            return False
-        kind = type(item)
-        if kind is str:
-            if "\x00" in item:
-                return False
-        elif kind is dict or kind is list or kind is tuple:
-            if not _is_plain(item, depth + 1):
-                return False
-        elif isinstance(item, str | dict | list | tuple | bytes | bytearray | memoryview):  # subclasses, bytes
-            return False
-    return True
-
-
-def _problems(value: Any, path: str, depth: int) -> list[tuple[str, str]]:
-    if isinstance(value, str):
-        return [(path or "event", "contains a NUL character (\\u0000)")] if "\x00" in value else []
-    if isinstance(value, dict | list | tuple):
-        if depth >= MAX_NESTING:
-            return [(path or "event", f"nested deeper than {MAX_NESTING} levels")]
-        problems: list[tuple[str, str]] = []
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            if isinstance(key, str) and "\x00" in key:
-                problems.append((path or "event", f"a key contains a NUL character: {quote(key)}"))
-            else:
-                problems.extend(_problems(item, f"{path}.{key}" if path else str(key), depth + 1))
-        return problems
-    if isinstance(value, bytes | bytearray | memoryview):
-        return [(path or "event", "bytes are not accepted: pass text (str)")]
-    return []
-
-
-def quote(value: Any) -> str:
-    """Return a value as an error message quotes it: its repr, cut to QUOTE_LENGTH characters."""
-    text = repr(value)
-    return text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 3] + "..."
-
-
-_MESSAGES = {
-    "missing": "missing",
-    "extra_forbidden": "unknown field",
-}
-
-
-def pydantic_problems(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
-    """Turn a pydantic error into (field path, reason) pairs people can read, quoting the offending value."""
-    problems = []
-    for item in error.errors(include_url=False):
-        path = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
-        reason = _MESSAGES.get(item["type"]) or item["msg"].removeprefix("Value error, ")
-        value = item.get("input")
-        if item["type"] not in _MESSAGES and isinstance(value, str | int | float) and quote(value) not in reason:
-            reason = f"{reason} (got {quote(value)})"
-        problems.append((path or prefix or "event", reason))
-    return problems
-
-
 def require_text(name: str, value: object) -> str:
     """Return value if it is non-empty text; raise InvalidArgumentError naming the argument otherwise."""
     if isinstance(value, str) and value.strip() and "\x00" not in value:
         return value
     shown = f"{type(value).__name__} {quote(value)}"
     raise InvalidArgumentError(f"{name}: expected non-empty text without NUL characters, got {shown}")
+
+
+def _new_event(envelope: Any, data: EventData, occurred_at: datetime, event_id: str) -> NewEvent:
+    """The validated event with its envelope: both parse paths end here, so they cannot build it apart."""
+    customer, addressed_by = addressed(envelope.customer)
+    return NewEvent(
+        event_id=event_id,
+        customer=customer,
+        occurred_at=occurred_at,
+        source=envelope.source,
+        actor=envelope.actor,
+        correlation_id=envelope.correlation_id,
+        data=data,
+        addressed_by=addressed_by,
+    )

@@ -1,6 +1,7 @@
 """Reading import files line by line: JSON Lines and CSV, each line to a raw event or a problem with its line number.
 
-Both formats accept a UTF-8 byte order mark (Excel writes one). A CSV file's delimiter
+Both formats accept a UTF-8 byte order mark (Excel writes one). A JSON line stays bytes until
+validated (``commands.inputs.parse_event``), which also says why one is not JSON. A CSV file's delimiter
 is read from its header line (comma, semicolon or tab, whichever it has most of) unless
 given; its header must name the columns every event needs. A line that is not UTF-8
 is reported with its own number and the lines around it still import. Cells are trimmed
@@ -16,8 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Literal
 
-import orjson
-
 from commands.events import EVENT_TYPES
 from commands.inputs import EventInput
 
@@ -30,11 +29,12 @@ BOM = b"\xef\xbb\xbf"
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One line of an import file: its raw event, or why it cannot be one."""
+    """One line of an import file: its raw event (a CSV row's) or its bytes (a JSON line's), or why it cannot be one."""
 
     number: int
     raw: dict[str, Any] | None
     problem: str | None = None
+    text: bytes | None = None
 
 
 def detect_format(name: str) -> FileFormat:
@@ -43,26 +43,12 @@ def detect_format(name: str) -> FileFormat:
 
 
 def read_jsonl(source: IO[bytes]) -> Iterator[Line]:
-    """Yield each non-blank line of a JSON Lines file as a raw event or a problem."""
+    """Yield each non-blank line of a JSON Lines file as its bytes, validated later in one pass (``parse_event``)."""
     for number, raw_line in enumerate(source, start=1):
         if number == 1 and raw_line.startswith(BOM):
             raw_line = raw_line[len(BOM) :]
-        if not raw_line.strip():
-            continue
-        try:
-            text = raw_line.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield Line(number, None, f"not valid UTF-8 (byte {error.start}; is it CP1252 or Latin-1?)")
-            continue
-        try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError as error:
-            yield Line(number, None, f"not valid JSON: {error}")
-            continue
-        if not isinstance(value, dict):
-            yield Line(number, None, f"expected a JSON object, got {type(value).__name__}")
-            continue
-        yield Line(number, value)
+        if raw_line.strip():
+            yield Line(number, None, text=raw_line)
 
 
 def read_csv(source: IO[bytes], csv_type: str | None, delimiter: str | None = None) -> Iterator[Line]:

@@ -21,13 +21,17 @@ from commands.errors import InvalidEventError, LedgerError
 from commands.records import NewEvent
 from ledger.errors import ImportIncompleteError, ImportInterruptedError
 from ledger.import_files import FileFormat, Line, detect_format, read_csv, read_jsonl
-from ledger.results import AppendResult, ImportSummary, LineProblem
+from ledger.results import ImportSummary, LineProblem
 from ledger.storage.store import EventStore
-from ledger.writing import BatchRejectedError, append_batch
+from ledger.storage.write_transaction import WriteTransaction
+from ledger.writing import BatchRejectedError, import_batch
 
 __all__ = ["BATCH_SIZE", "FileFormat", "detect_format", "import_events", "import_source"]
 
-BATCH_SIZE = 1000
+# Events per transaction: a commit writes every page the transaction dirtied, and pages shared by
+# many events are written once. Each transaction is checked and recorded in chunks of CHECK_SIZE.
+BATCH_SIZE = 10_000
+CHECK_SIZE = 1000
 # Lines without an event_id get one derived from their content, so that
 # importing the same file twice stores nothing new. Never change this key.
 IMPORT_KEY = b"ledger-import-v1"
@@ -51,7 +55,7 @@ def import_events(
 ) -> ImportSummary:
     """Import every line of source; invalid lines are reported and store nothing.
 
-    Without strict, each batch is its own transaction. With strict, the whole
+    Without strict, each batch (batch_size events) is its own transaction. With strict, the whole
     file is one transaction that is rolled back if any line is rejected. With
     max_errors, reading stops at that many rejected lines (``stopped_early``).
     Raises ImportIncompleteError or ImportInterruptedError with what was stored.
@@ -61,19 +65,21 @@ def import_events(
     lines = read_csv(source, csv_type, delimiter) if file_format == "csv" else read_jsonl(source)
     summary = ImportSummary()
     committed = ImportSummary()  # what the batches committed so far hold, for a failure's report
+    chunks = _batches(parse, lines, summary, min(batch_size, CHECK_SIZE), max_errors)
     try:
-        if strict:
-            _import_strict(store, parse, lines, summary, batch_size, max_errors)
-            return summary
-        for batch in _batches(parse, lines, summary, batch_size, max_errors):
-            with store.write() as transaction:
-                _apply(transaction, batch, summary, strict=False)
-            committed = ImportSummary(
-                stored=summary.stored, duplicates=summary.duplicates, problems=list(summary.problems), last_line=batch[-1][0]
-            )
-            if max_errors is not None and summary.rejected >= max_errors:
-                summary.stopped_early = True
-                break
+        with store.bulk_writes():
+            if strict:
+                _import_strict(store, chunks, summary, max_errors)
+                return summary
+            for chunk in chunks:
+                with store.write() as transaction:
+                    last_line = _fill_transaction(transaction, chunk, chunks, summary, batch_size, max_errors)
+                committed = ImportSummary(
+                    stored=summary.stored, duplicates=summary.duplicates, problems=list(summary.problems), last_line=last_line
+                )
+                if max_errors is not None and summary.rejected >= max_errors:
+                    summary.stopped_early = True
+                    break
     except KeyboardInterrupt:
         raise ImportInterruptedError(_after_failure(committed, strict)) from None
     except LedgerError as error:
@@ -81,19 +87,39 @@ def import_events(
     return summary
 
 
-def _import_strict(
-    store: EventStore,
-    parse: ParseLine,
-    lines: Iterator[Line],
+def _fill_transaction(
+    transaction: WriteTransaction,
+    chunk: list[tuple[int, NewEvent]],
+    chunks: Iterator[list[tuple[int, NewEvent]]],
     summary: ImportSummary,
     batch_size: int,
     max_errors: int | None,
+) -> int:
+    """Apply chunks to one transaction until it holds batch_size events (or no more come); return its last line.
+
+    Each chunk is checked and recorded on its own (its lookups and rules), so that a transaction of
+    many thousand events holds no more of them in memory than one chunk.
+    """
+    size = 0
+    while True:
+        _apply(transaction, chunk, summary, strict=False)
+        size += len(chunk)
+        if size >= batch_size or (max_errors is not None and summary.rejected >= max_errors):
+            return chunk[-1][0]
+        following = next(chunks, None)
+        if following is None:
+            return chunk[-1][0]
+        chunk = following
+
+
+def _import_strict(
+    store: EventStore, chunks: Iterator[list[tuple[int, NewEvent]]], summary: ImportSummary, max_errors: int | None
 ) -> None:
     try:
         with store.write() as transaction:
-            for batch in _batches(parse, lines, summary, batch_size, max_errors):
+            for chunk in chunks:
                 if not summary.problems:
-                    _apply(transaction, batch, summary, strict=True)
+                    _apply(transaction, chunk, summary, strict=True)
             if summary.problems:
                 raise _RollbackError
     except _RollbackError:
@@ -153,13 +179,13 @@ class _RollbackError(Exception):
     """Raised inside a strict import's transaction to store nothing."""
 
 
-def _apply(transaction: Any, batch: list[tuple[int, NewEvent]], summary: ImportSummary, *, strict: bool) -> None:
+def _apply(transaction: WriteTransaction, batch: list[tuple[int, NewEvent]], summary: ImportSummary, *, strict: bool) -> None:
     try:
-        result: AppendResult = append_batch(transaction, [event for _, event in batch], strict=strict)
+        stored, result = import_batch(transaction, [event for _, event in batch], strict=strict)
     except BatchRejectedError as error:
         summary.problems.append(LineProblem(batch[error.rejection.index][0], str(error)))
         return
-    summary.stored += len(result.stored)
+    summary.stored += stored
     summary.duplicates += len(result.duplicates)
     summary.last_line = batch[-1][0]
     for rejection in result.rejected:
@@ -177,10 +203,10 @@ def _batches(
     batch: list[tuple[int, NewEvent]] = []
     for line in lines:
         try:
-            if line.raw is None:
+            raw = line.text if line.text is not None else line.raw
+            if raw is None:
                 raise InvalidEventError([("", line.problem or "unreadable line")])
-            default_id = None if line.raw.get("event_id") else _content_event_id(line.raw)
-            event = parse(line.raw, require_time=True, default_event_id=default_id)
+            event = parse(raw, require_time=True, default_event_id=_content_event_id)
         except InvalidEventError as error:
             summary.problems.append(LineProblem(line.number, str(error)))
             if max_errors is not None and summary.rejected >= max_errors:
@@ -197,6 +223,7 @@ def _batches(
 
 
 def _content_event_id(raw: dict[str, Any]) -> str:
+    """Return the event id of a line without one, from its content (all but its event_id key)."""
     content = {k: v for k, v in raw.items() if k != "event_id"}
     try:
         canonical = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)

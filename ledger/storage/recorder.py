@@ -14,6 +14,7 @@ commit order; on PostgreSQL both send the NOTIFY that subscriptions listen for.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -61,20 +62,26 @@ class LedgerRecorder(SQLAlchemyApplicationRecorder):
     # --- the ledger's write path ---
 
     @contextmanager
-    def write(self) -> Iterator[WriteTransaction]:
+    def write(self, *, bulk: bool = False) -> Iterator[WriteTransaction]:
         """Open the single write transaction of a batch, holding the log's write lock.
 
         It runs on a DB-API connection of the pool, kept between writes (see ``_idle_writers``):
         SQLAlchemy's connection and transaction objects cost a single append 18 µs (of about 200)
-        to open, commit and close, and the pool's checkout and return 22 µs more.
+        to open, commit and close, and the pool's checkout and return 22 µs more. A bulk write
+        (an import's) on PostgreSQL copies its rows with COPY, outside pipeline mode, which has no COPY.
         """
+        copy_rows = bulk and self.is_postgres
         try:
-            with self._locked_cursor() as cursor:
-                transaction = WriteTransaction(cursor, self.write_sql, self.decode, self.driver_uuid)
+            with self._locked_cursor(pipelined=not copy_rows) as cursor:
+                transaction = WriteTransaction(cursor, self.write_sql, self.decode, self.driver_uuid, copy_rows=copy_rows)
                 yield transaction
                 if self.is_postgres and transaction.recorded:
                     cursor.execute(self.write_sql.postgres_notify)
         except self.driver_errors as error:
+            raise DatabaseUnavailableError(f"database write failed: {first_line(error)}") from None
+        except sqlite3.ProgrammingError as error:
+            if not closed_database(error):
+                raise
             raise DatabaseUnavailableError(f"database write failed: {first_line(error)}") from None
 
     # --- the library's recorder interface ---
@@ -148,16 +155,18 @@ class LedgerRecorder(SQLAlchemyApplicationRecorder):
 
     # --- write connections ---
 
-    def driver_transaction(self, connection: Any) -> contextlib.AbstractContextManager[Any]:
+    def driver_transaction(self, connection: Any, *, pipelined: bool = True) -> contextlib.AbstractContextManager[Any]:
         """Run a write transaction on a pooled DB-API connection, yielding its cursor; commit unless it raises."""
-        return postgres_transaction(connection, self.write_sql) if self.is_postgres else sqlite_transaction(connection)
+        if self.is_postgres:
+            return postgres_transaction(connection, self.write_sql, pipelined=pipelined)
+        return sqlite_transaction(connection)
 
     @contextmanager
-    def _locked_cursor(self) -> Iterator[Any]:
+    def _locked_cursor(self, *, pipelined: bool = True) -> Iterator[Any]:
         """Run a write transaction, holding the write lock, on a kept connection; keep it after, unless it broke."""
         connection = self._writer()
         try:
-            with self.driver_transaction(connection) as cursor:
+            with self.driver_transaction(connection, pipelined=pipelined) as cursor:
                 yield cursor
         except BaseException:
             self._keep_or_discard(connection)
@@ -206,20 +215,21 @@ def sqlite_transaction(connection: Any) -> Iterator[Any]:
 
 
 @contextmanager
-def postgres_transaction(connection: Any, sql: WriteStatements) -> Iterator[Any]:
-    """A transaction in psycopg's pipeline mode: statements are queued until a result is needed.
+def postgres_transaction(connection: Any, sql: WriteStatements, *, pipelined: bool = True) -> Iterator[Any]:
+    """A transaction in psycopg's pipeline mode (unless not pipelined): statements are queued until a result is needed.
 
     Each statement is otherwise a round trip to the server (about 100 µs on loopback here,
     and the server shares the cores). BEGIN and COMMIT are queued as statements, in autocommit
     mode, because psycopg waits for the server after its own BEGIN: the opening statements
     then share one round trip with a batch's lookups, and the writes, NOTIFY and COMMIT another.
+    A bulk write forgoes the pipeline for COPY: its round trips are few per thousand events.
     """
     from psycopg.pq import TransactionStatus  # here: SQLite users need not load psycopg (0.1 s)
 
     driver = connection.driver_connection
     driver.autocommit = True
     try:
-        with driver.pipeline():
+        with driver.pipeline() if pipelined else contextlib.nullcontext():
             cursor = connection.cursor()
             for statement in ("BEGIN", *sql.postgres_begin):
                 cursor.execute(statement)
@@ -231,6 +241,11 @@ def postgres_transaction(connection: Any, sql: WriteStatements) -> Iterator[Any]
                 driver.execute("ROLLBACK")
         finally:
             driver.autocommit = False
+
+
+def closed_database(error: BaseException) -> bool:
+    """Tell whether sqlite3 refused a statement because its connection was closed (it says so as a ProgrammingError)."""
+    return isinstance(error, sqlite3.ProgrammingError) and "closed database" in str(error)
 
 
 def first_line(error: BaseException) -> str:

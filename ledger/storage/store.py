@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
@@ -26,13 +27,15 @@ from sqlalchemy.exc import ArgumentError
 
 from commands.records import RecordedEvent, stream_id_for
 from ledger.errors import DatabaseUnavailableError, NoLedgerError
+from ledger.identity.index import IdentityIndex
+from ledger.identity.transaction import TransactionIdentity
 from ledger.privacy.keyring import KeyRing
 from ledger.privacy.master_key import MasterKey
 from ledger.storage import log_reader
 from ledger.storage.mapper import SEALED_HIDDEN, LedgerMapper, PersonalView
 from ledger.storage.persistence import SQLITE_CACHE_KIB, LedgerApplication
 from ledger.storage.recorder import LedgerRecorder, first_line
-from ledger.storage.side_tables import CONTENT_HASH_COLUMN, event_ids_table, metadata
+from ledger.storage.side_tables import CONTENT_HASH_COLUMN, data_keys_table, event_ids_table, metadata
 from ledger.storage.urls import missing_sqlite_file
 from ledger.storage.write_transaction import WriteTransaction
 
@@ -42,6 +45,9 @@ SCHEMA_LOCK = 0x6C65646765720001
 # own page cache, which grew to 256 MiB in each process, and a cold process paid the page faults of
 # filling it: with this small cache, verify and rebuild run as fast or faster on a third of the memory.
 SCAN_CACHE_KIB = 16 * 1024
+# Set by bulk_writes for the thread (or task) importing: a context variable, so that another thread's appends
+# on the same store stay single writes.
+_BULK_WRITES: ContextVar[bool] = ContextVar("bulk_writes", default=False)
 
 
 class EventStore:
@@ -71,8 +77,7 @@ class EventStore:
             self.mark = recorder.mark
             if not create and not inspect(self.engine).has_table(recorder.events_table.name):
                 raise NoLedgerError(_redact(url))
-            self.ensure_tables([*recorder.tables, *metadata.sorted_tables])
-            self.ensure_content_hashes()
+            self.upgrade_schema([*recorder.tables, *metadata.sorted_tables])
         except NoLedgerError:
             raise
         except Exception as error:  # the library wraps driver errors in several ways
@@ -82,6 +87,29 @@ class EventStore:
         assert isinstance(mapper, LedgerMapper)
         self.mapper = mapper
         self.keys = KeyRing(master_key, mark=self.mark, side_uuid=recorder.write_sql.side_uuid)
+        self.keys.without_key_table = data_keys_table.name in self.missing_tables
+        self.identity = IdentityIndex(self.keys)
+
+    def upgrade_schema(self, tables: list[Table]) -> None:
+        """Create missing tables and columns; on a database this process may only read, answer queries without them.
+
+        A ledger made before a table existed (the data keys) and opened read-only (a read-only
+        file, a role that may only SELECT) has nothing those tables would hold: its reads go on.
+        """
+        try:
+            self.ensure_tables(tables)
+            self.ensure_content_hashes()
+        except (DatabaseUnavailableError, sqlalchemy_errors.ProgrammingError) as error:
+            if not self._refuses_writes(error):
+                raise
+        self.missing_tables = {table.name for table in tables if not inspect(self.engine).has_table(table.name)}
+
+    def _refuses_writes(self, error: Exception) -> bool:
+        """Whether the database refused a schema change because this connection may only read."""
+        if not self.is_postgres:
+            return "readonly database" in str(error)
+        with self.engine.connect() as connection:
+            return not connection.execute(text("SELECT has_schema_privilege(current_schema(), 'CREATE')")).scalar()
 
     def ensure_tables(self, tables: list[Table]) -> None:
         """Create whichever of these tables are missing; a read first, so that opening an existing ledger takes no lock."""
@@ -135,10 +163,20 @@ class EventStore:
         self.recorder.close()
 
     @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Make this thread's writes bulk writes meanwhile (an import's): PostgreSQL then copies their rows."""
+        token = _BULK_WRITES.set(True)
+        try:
+            yield
+        finally:
+            _BULK_WRITES.reset(token)
+
+    @contextmanager
     def write(self) -> Iterator[WriteTransaction]:
         """Open the single write transaction of a batch, holding the log's write lock (the recorder's fast path)."""
-        with self.recorder.write() as transaction:
+        with self.recorder.write(bulk=_BULK_WRITES.get()) as transaction:
             transaction.privacy = keys = self.keys.for_transaction(transaction.cursor)
+            transaction.identity = TransactionIdentity(self.identity, transaction.cursor)
             # Stored states read in the transaction (targets of corrections) come with their personal values as text.
             transaction.decode = keys.opening(transaction.decode)
             yield transaction

@@ -43,6 +43,13 @@ class WriteStatements:
         self.insert_event_id = (
             f"INSERT INTO ledger_event_ids (event_id, position, voided, target_event_id, content_hash) VALUES ({_marks(mark, 5)})"
         )
+        # A bulk write's COPY of the same rows on PostgreSQL, in binary with the columns' own types.
+        self.copy_events = f"COPY {events.name} (id, originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+        self.copy_event_types = ("int8", "uuid", "int8", "text", "bytea")
+        self.copy_event_ids = (
+            "COPY ledger_event_ids (event_id, position, voided, target_event_id, content_hash) FROM STDIN (FORMAT BINARY)"
+        )
+        self.copy_event_id_types = ("text", "int8", "bool", "text", "text")
         self.mark_voided = f"UPDATE ledger_event_ids SET voided = TRUE WHERE event_id = {mark}"
         self.insert_order = (
             f"INSERT INTO ledger_orders (stream_id, order_id, currency, paid_minor, refunded_minor) VALUES ({_marks(mark, 5)})"

@@ -1,9 +1,8 @@
-"""The write transaction of a batch: load what the rules need, then record the events, chaining their hashes."""
+"""The write transaction of a batch: load what the rules need, then record the events (``ledger.storage.write_records``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,17 +18,17 @@ from commands.events import (
     PurchaseRecorded,
     RefundIssued,
 )
-from commands.records import TOPIC_BY_TYPE, NewEvent, RecordedEvent, stored_hash, stream_id_for
+from commands.records import NewEvent, stored_hash, stream_id_for
 from commands.stream_state import ComplaintStatus, OrderBalance, StreamState, Target
-from commands.timeutil import format_utc
+from ledger.identity.transaction import TransactionIdentity
 from ledger.privacy.keyring import TransactionKeys
 from ledger.storage.side_tables import complaints_table, orders_table
+from ledger.storage.write_records import EventRecording
 from ledger.storage.write_sql import WriteStatements
 
 # Keeps every IN (...) list well under SQLite's bound-parameter limit.
 IN_CHUNK = 500
 COMPLAINT_EVENTS = (ComplaintFiled, ComplaintResponded, ComplaintResolved, ComplaintReopened)
-STATUS_EVENTS = (ComplaintFiled, ComplaintResolved, ComplaintReopened)  # those that set a complaint's status
 # A query sent but not read yet, and the function its rows go to.
 Pending = tuple[Any, Callable[[list[Any]], None]]
 
@@ -39,13 +38,21 @@ def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-class WriteTransaction:
+class WriteTransaction(EventRecording):
     """Loads the stream state a batch needs and records its events, inside one transaction.
 
     ``LedgerRecorder.write`` opens it under the log's write lock, on that transaction's DB-API cursor.
     """
 
-    def __init__(self, cursor: Any, sql: WriteStatements, decode: Callable[[bytes], Any], driver_uuid: Callable[[UUID], Any]):
+    def __init__(
+        self,
+        cursor: Any,
+        sql: WriteStatements,
+        decode: Callable[[bytes], Any],
+        driver_uuid: Callable[[UUID], Any],
+        *,
+        copy_rows: bool = False,
+    ):
         self.sql = sql
         self.cursor = cursor  # the DB-API cursor of the transaction (see ledger.storage.write_sql)
         self.decode = decode
@@ -56,6 +63,8 @@ class WriteTransaction:
         self.position: int | None = None  # the log's last position, once read: the write lock keeps it ours
         self.recorded = 0
         self.privacy: TransactionKeys | None = None  # the customers' data keys, set by the store (ledger.privacy)
+        self.identity: TransactionIdentity | None = None  # the identifiers' holders, set by the store (ledger.identity)
+        self.copy_rows = copy_rows
 
     def prepare(self, events: list[NewEvent]) -> dict[str, str | None]:
         """Load what a batch's rules need (once per transaction); return its stored event ids with their content hashes.
@@ -190,111 +199,9 @@ class WriteTransaction:
         data = event.data.model_dump(mode="json", exclude_none=True)
         targets[event.event_id] = Target(event.event_id, 0, event.customer, event.data.wire_name, data)
 
-    def record(self, events: list[NewEvent], content_hashes: list[str]) -> list[RecordedEvent]:
-        """Store events whose rules passed (their state already applied), chaining their hashes; content_hashes pair with them."""
-        if not events:
-            return []
-        if self.position is None:
-            self.position = self._rows(self.sql.max_position, ())[0][0]
-        position = self.position
-        recorded_at = datetime.now(UTC)
-        recorded_text = format_utc(recorded_at)
-        event_rows: list[tuple[Any, ...]] = []
-        recorded: list[RecordedEvent] = []
-        for event in events:
-            state = self.streams[event.customer]
-            position += 1
-            state.version += 1
-            encoded, digest = event.sealed(
-                position=position,
-                stream=state.stream_text,
-                version=state.version,
-                recorded_at=recorded_text,
-                prev_hash=state.last_hash,
-                protect=None if self.privacy is None else self.privacy.protector(event),
-            )
-            event_rows.append(
-                (position, self.driver_uuid(state.stream_id), state.version, TOPIC_BY_TYPE[event.data.wire_name], encoded)
-            )
-            recorded.append(
-                RecordedEvent(
-                    position=position,
-                    stream_id=state.stream_id,
-                    version=state.version,
-                    event_id=event.event_id,
-                    customer=event.customer,
-                    occurred_at=event.occurred_at,
-                    recorded_at=recorded_at,
-                    source=event.source,
-                    actor=event.actor,
-                    correlation_id=event.correlation_id,
-                    data=event.data,
-                    prev_hash=state.last_hash,
-                    hash=digest,
-                )
-            )
-            state.last_hash = digest
-        cursor, sql = self.cursor, self.sql
-        cursor.executemany(sql.insert_event, event_rows)
-        hashed = zip(recorded, content_hashes, strict=True)
-        cursor.executemany(sql.insert_event_id, [(r.event_id, r.position, False, _target_of(r.data), h) for r, h in hashed])
-        voided = [(r.data.target_event_id,) for r in recorded if isinstance(r.data, EventVoided)]
-        if voided:
-            cursor.executemany(sql.mark_voided, voided)
-        self._save_orders(events)
-        self._save_complaints(events)
-        self.recorded += len(recorded)
-        self.position = position
-        return recorded
-
-    def _save_orders(self, events: list[NewEvent]) -> None:
-        keys = {(e.customer, e.data.order_id) for e in events if isinstance(e.data, PurchaseRecorded | RefundIssued)}
-        for e in events:  # voids and corrections of purchases and refunds move their order's totals
-            if isinstance(e.data, EventVoided | EventCorrected):
-                order_id = self.streams[e.customer].targets[e.data.target_event_id].data.get("order_id")
-                if order_id is not None:
-                    keys.add((e.customer, order_id))
-        new: list[tuple[Any, ...]] = []
-        old: list[tuple[Any, ...]] = []
-        for customer, order_id in keys:
-            state = self.streams[customer]
-            order = state.orders[order_id]
-            stream_id = self.sql.side_uuid(state.stream_id)
-            if order.is_new:
-                new.append((stream_id, order_id, order.currency, order.paid_minor, order.refunded_minor))
-                order.is_new = False
-            else:
-                old.append((order.paid_minor, order.refunded_minor, stream_id, order_id))
-        if new:
-            self.cursor.executemany(self.sql.insert_order, new)
-        if old:
-            self.cursor.executemany(self.sql.update_order, old)
-
-    def _save_complaints(self, events: list[NewEvent]) -> None:
-        keys = {(e.customer, e.data.complaint_id) for e in events if isinstance(e.data, STATUS_EVENTS)}
-        new: list[tuple[Any, ...]] = []
-        old: list[tuple[Any, ...]] = []
-        for customer, complaint_id in keys:
-            state = self.streams[customer]
-            status, stream_id = state.complaints[complaint_id].value, self.sql.side_uuid(state.stream_id)
-            if complaint_id in state.new_complaints:
-                new.append((stream_id, complaint_id, status))
-                state.new_complaints.discard(complaint_id)
-            else:
-                old.append((status, stream_id, complaint_id))
-        if new:
-            self.cursor.executemany(self.sql.insert_complaint, new)
-        if old:
-            self.cursor.executemany(self.sql.update_complaint, old)
-
 
 def _fetch(pending: list[Pending]) -> None:
     """Read each queued query's rows, in the order queued, and hand them to its function."""
     for cursor, apply in pending:
         apply(cursor.fetchall())
         cursor.close()
-
-
-def _target_of(data: Any) -> str | None:
-    """Return the event a void or correction refers to (an isinstance test: a missing attribute costs pydantic 2 µs)."""
-    return data.target_event_id if isinstance(data, EventVoided | EventCorrected) else None

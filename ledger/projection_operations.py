@@ -13,7 +13,7 @@ import threading
 from commands.errors import ProjectionOutdatedError
 from ledger import rebuild as rebuilding
 from ledger.config import LedgerConfig
-from ledger.projection_runner import catch_up, follow, progress_bar
+from ledger.projection_runner import catch_up, follow, progress_bar, while_available
 from ledger.queries.customers import keep_todays_thresholds
 from ledger.results import ProjectionStatus
 from ledger.storage.log_reader import log_head
@@ -32,6 +32,7 @@ def status(store: EventStore) -> list[ProjectionStatus]:
         for projection in get_projections():
             row = meta[projection.name]
             position = 0 if row.generation is None else state.position(connection, projection.name, row.generation)
+            advanced = None if row.generation is None else state.advanced_at(connection, projection.name, row.generation)
             if row.generation is None:
                 label = "never built: run `ledger projections rebuild`"
             elif row.version != projection.version:
@@ -48,6 +49,7 @@ def status(store: EventStore) -> list[ProjectionStatus]:
                     row.generation,
                     position,
                     head - position,
+                    advanced,
                     row.updated_at,
                     label,
                 )
@@ -88,13 +90,18 @@ def run(
             raise ProjectionOutdatedError(projection.name, row.version or 0, projection.version)
     if any(meta[p.name].generation is None for p in projections):
         rebuilding.rebuild(store, state, projections, progress=progress, unbuilt_only=True)
-    behind = max(s.behind for s in status(store) if s.name in {p.name for p in projections})
-    with progress_bar(behind, "catch up", progress) as bar:
-        applied = catch_up(store, state, projections, bar=bar)
-    _keep_thresholds(store, config, projections)
-    if stop is not None:
-        applied += follow(store, state, projections, stop)
-    return applied
+
+    def caught_up() -> int:
+        behind = max(s.behind for s in status(store) if s.name in {p.name for p in projections})
+        with progress_bar(behind, "catch up", progress) as bar:
+            applied = catch_up(store, state, projections, bar=bar)
+        _keep_thresholds(store, config, projections)
+        return applied
+
+    if stop is None:
+        return caught_up()
+    # A follower outlives the database going away from its first catch-up on.
+    return while_available(stop, caught_up) + follow(store, state, projections, stop)
 
 
 def _keep_thresholds(store: EventStore, config: LedgerConfig, projections: list[Projection]) -> None:

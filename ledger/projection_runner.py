@@ -7,17 +7,21 @@ and corrections then need no inverse, and rows and position commit together.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Connection
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
 from tqdm import tqdm
 
+from ledger.errors import DatabaseUnavailableError
 from ledger.storage.log_reader import IN_CHUNK, log_page, read_streams
 from ledger.storage.projection_state import ProjectionState
 from ledger.storage.store import EventStore
@@ -25,6 +29,10 @@ from projections.facts import Fact, effective
 from projections.registry import Projection, tables_for
 
 BATCH = 10_000
+# A follower's waits between attempts while the database is away: from half a second, doubling to half a minute.
+RETRY_FIRST_WAIT = 0.5
+RETRY_LONGEST_WAIT = 30.0
+logger = logging.getLogger("ledger.projections")
 
 
 @dataclass(slots=True)
@@ -57,7 +65,9 @@ def write_rows(connection: Connection, target: GenerationCursor, rows: dict[str,
         if batch:
             columns = [column.name for column in tables[key].columns]
             sql = f"INSERT INTO {tables[key].name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-            connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in batch])
+            # itemgetter builds the tuples in C (a generator per row showed in rebuilds); every table has several
+            # columns, so it does give tuples.
+            connection.exec_driver_sql(sql, list(map(itemgetter(*columns), batch)))
 
 
 def rows_of(projection: Projection, customers: list[tuple[str, list[Fact]]]) -> dict[str, list[dict[str, Any]]]:
@@ -121,14 +131,51 @@ def catch_up(
 def follow(
     store: EventStore, state: ProjectionState, projections: list[Projection], stop: threading.Event, *, interval: float = 0.2
 ) -> int:
-    """Keep projections current until stop is set, polling the log by position; return events applied."""
+    """Keep projections current until stop is set, polling the log by position; return events applied.
+
+    When the database goes away (a restart, a dropped connection) it waits for it (``while_available``).
+    A batch commits its rows and position together, so it resumes at the tracked position: a batch the
+    outage interrupted is applied again from the start, and none twice.
+    """
     applied = 0
     while not stop.is_set():
-        done = catch_up(store, state, projections)
+        done = while_available(stop, lambda: catch_up(store, state, projections))
         applied += done
         if not done:
             stop.wait(interval)
     return applied
+
+
+def while_available(stop: threading.Event, work: Callable[[], int]) -> int:
+    """Return work's count, retrying it with growing waits, one log line each, while the database is away.
+
+    Until it answers again or stop is set: then 0 (what was done before stays done).
+    """
+
+    def wait(seconds: float) -> None:
+        stop.wait(seconds)  # set during a wait, stop ends it at once
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(DatabaseUnavailableError),
+        # Jitter: followers of one database that lost it together should not all come back at once.
+        wait=wait_exponential_jitter(multiplier=RETRY_FIRST_WAIT, max=RETRY_LONGEST_WAIT, jitter=RETRY_FIRST_WAIT),
+        stop=lambda _attempt: stop.is_set(),
+        sleep=wait,
+        before_sleep=_log_retry,
+        reraise=True,
+    )
+    try:
+        return retrying(work)
+    except DatabaseUnavailableError:
+        if stop.is_set():
+            return 0
+        raise
+
+
+def _log_retry(attempt: RetryCallState) -> None:
+    error = attempt.outcome.exception() if attempt.outcome is not None else None
+    wait = attempt.next_action.sleep if attempt.next_action is not None else 0.0
+    logger.warning("projections follow: %s; retry %d in %.1f s, from the tracked position", error, attempt.attempt_number, wait)
 
 
 def progress_bar(total: int, description: str, enabled: bool) -> tqdm:

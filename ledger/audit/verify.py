@@ -1,4 +1,4 @@
-"""Verify the raw stored log: every stream's hash chain, gapless positions, and every checkpoint and digest."""
+"""Verify the raw stored log (every stream's hash chain, gapless positions, every checkpoint and digest), then the side tables."""
 
 from __future__ import annotations
 
@@ -20,21 +20,24 @@ from ledger.audit.event_check import (
     check_stored_event,
     contiguous_pages,
 )
+from ledger.audit.side_tables_check import check_side_tables
 from ledger.second_process import SecondProcess, as_result, second_process
 from ledger.storage.log_reader import raw_row_at
 from ledger.storage.store import EventStore
 
 __all__ = ["Digest", "VerificationFailedError", "VerificationReport", "verify_log"]
 
-# From this many events, a second process checks the log's second half: a verify is
-# CPU-bound (reading rows and hashing), and the halves are independent but for the
-# chains crossing the middle and the rolling root, which this process completes.
-TWO_PROCESSES_FROM = 200_000
-# The second process sends its pages' hashes as it checks them, and this process extends the
-# root over them (about a fifth of the cost of checking them) once its own part is done:
-# 46% of the log here balanced the two best at 1,000,000 events (0.60x the raw scan + sha256;
-# 0.55x at 50%, 0.56x at 40%).
-FIRST_HALF = 0.46
+# From this many events, a second process checks the log's second part: a verify is
+# CPU-bound (reading rows, hashing, decoding), and the parts are independent but for the
+# chains crossing the middle and the rolling root, which this process completes. Forking
+# and opening the store costs the second process milliseconds.
+TWO_PROCESSES_FROM = 10_000
+# This process checks the side tables (``check_side_tables``, which reads and decodes the
+# whole log again, and costs more than checking the chains of all of it) while the second
+# process checks the chains; it then extends the root over the hashes the second process
+# sent (about a fifth of the cost of checking them). So its own part of the chains is the
+# least: none but the scan's start.
+FIRST_PART = 0.0
 SECOND_PROCESS = "verify's second process"
 
 
@@ -55,6 +58,8 @@ class VerificationReport:
     checkpoints: int
     digest_position: int | None
     seconds: float
+    # Rows of ledger_event_ids, ledger_orders and ledger_complaints found to be what the log gives.
+    side_table_rows: int = 0
 
     @property
     def rate(self) -> float:
@@ -72,7 +77,7 @@ class _Part:
 
 
 def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationReport:
-    """Check every stored event from the raw rows; raise VerificationFailedError at the first bad one."""
+    """Check every stored event from the raw rows, then the side tables; raise VerificationFailedError at the first bad one."""
     started = time.perf_counter()
     expected_roots = {position: root for position, root, _ in checkpoints(store)}
     if digest is not None:
@@ -82,7 +87,7 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
         expected_roots[digest.position] = digest.root
     expected_at = {position: root.encode() for position, root in expected_roots.items()}
     last = store.max_position()
-    middle = int(last * FIRST_HALF) if last >= TWO_PROCESSES_FROM and store.shareable() else last
+    middle = int(last * FIRST_PART) if last >= TWO_PROCESSES_FROM and store.shareable() else last
     walk = StreamWalk(store)
     root = GENESIS_ROOT.encode()
     streams = 0
@@ -93,19 +98,29 @@ def verify_log(store: EventStore, digest: Digest | None = None) -> VerificationR
                 walk.check(page, hashes)
             finally:  # also up to a bad event: a checkpoint that fails before it is the first failure
                 root = _extend_root(root, page[0][0], hashes, expected_at)
+        side = side_failure = None
         if second is not None:
+            try:  # meanwhile: a bad log fails there too, and is to be said first
+                side = check_side_tables(store)
+            except Exception as error:
+                side_failure = error
             part, root_failure = _extend_root_over(second, middle, root, expected_at)
             _join(walk, part, root_failure)
             streams = part.new_streams
-    missing = [p for p in expected_roots if p > last]
-    if missing:
-        raise VerificationFailedError(last + 1, f"event missing: the log ends at {last} but a digest covers {max(missing)}")
+        missing = [p for p in expected_roots if p > last]
+        if missing:
+            raise VerificationFailedError(last + 1, f"event missing: the log ends at {last} but a digest covers {max(missing)}")
+        if side_failure is not None:
+            raise side_failure
+        if side is None:
+            side = check_side_tables(store)
     return VerificationReport(
         events=last,
         streams=len(walk.heads) + streams,
         checkpoints=len(expected_roots),
         digest_position=digest.position if digest else None,
         seconds=time.perf_counter() - started,
+        side_table_rows=side.event_ids + side.orders + side.complaints + side.identifiers,
     )
 
 

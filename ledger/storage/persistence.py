@@ -84,7 +84,8 @@ def _use_wal(cursor: Any) -> None:
         except sqlite3.OperationalError as error:
             if "readonly" in str(error):
                 return  # opened read-only (verify, export): the file keeps its journal mode
-            if time.monotonic() > deadline:
+            # Only another process's switch is worth waiting for: a full disk or a read-only file system is not.
+            if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(WAL_SWITCH_RETRY_S)
 

@@ -36,8 +36,17 @@ meta_table = Table(
     Column("updated_at", Text),
 )
 TRACKING_TABLE = "ledger_projection_tracking"
+# When each generation's position last moved, beside the library's tracking row of the same name:
+# its table is the library's, and a ledger from before this one has the tracking rows but not these.
+advanced_table = Table(
+    "ledger_projection_advanced",
+    MetaData(),
+    Column("application_name", String(32), primary_key=True),
+    Column("advanced_at", Text, nullable=False),
+)
 # Engines whose database has the tables: nothing drops them, so each engine looks once.
 _FOUND: WeakSet[Engine] = WeakSet()
+_ADVANCED_FOUND: WeakSet[Engine] = WeakSet()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +73,7 @@ class ProjectionState:
 
         Reads first: on a ledger that has them, no write lock is taken.
         """
-        self.store.ensure_tables([meta_table, self.tracking])
+        self.store.ensure_tables([meta_table, self.tracking, advanced_table])
         with self.store.engine.connect() as connection:
             known = set(connection.execute(select(meta_table.c.name)).scalars())
         if not set(PROJECTIONS) <= known:
@@ -105,17 +114,32 @@ class ProjectionState:
         found = connection.exec_driver_sql(sql, (f"{name}@g{generation}",)).scalar()
         return int(found or 0)
 
+    def advanced_at(self, connection: Connection, name: str, generation: int) -> str | None:
+        """Return when a generation's position last moved (ISO UTC), None if never or not recorded yet."""
+        if self.store.engine not in _ADVANCED_FOUND:
+            if not inspect(connection).has_table(advanced_table.name):
+                return None
+            _ADVANCED_FOUND.add(self.store.engine)
+        sql = f"SELECT advanced_at FROM {advanced_table.name} WHERE application_name = {self.store.mark}"
+        found = connection.exec_driver_sql(sql, (f"{name}@g{generation}",)).scalar()
+        return None if found is None else str(found)
+
     def set_position(self, connection: Connection, name: str, generation: int, position: int) -> None:
-        """Record a generation's position, in the caller's transaction."""
+        """Record a generation's position and the time it moved, in the caller's transaction."""
         c, key = self.tracking.c, f"{name}@g{generation}"
         done = connection.execute(update(self.tracking).where(c.application_name == key).values(notification_id=position))
         if done.rowcount == 0:
             connection.execute(insert(self.tracking).values(application_name=key, notification_id=position))
+        now, a = iso(datetime.now(UTC)), advanced_table.c
+        done = connection.execute(update(advanced_table).where(a.application_name == key).values(advanced_at=now))
+        if done.rowcount == 0:
+            connection.execute(insert(advanced_table).values(application_name=key, advanced_at=now))
 
     def forget(self, connection: Connection, name: str, generation: int) -> None:
-        """Drop a generation's tracking row."""
-        c = self.tracking.c
-        connection.execute(self.tracking.delete().where(c.application_name == f"{name}@g{generation}"))
+        """Drop a generation's tracking row and its time."""
+        key = f"{name}@g{generation}"
+        connection.execute(self.tracking.delete().where(self.tracking.c.application_name == key))
+        connection.execute(advanced_table.delete().where(advanced_table.c.application_name == key))
 
     def update(self, connection: Connection, name: str, **values: int | None) -> None:
         """Update a pointer row, stamping the time."""

@@ -9,10 +9,12 @@ it a page in the write-ahead log (figures in bench/README.md).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import orjson
 from sqlalchemy import BigInteger, Boolean, Column, Index, LargeBinary, MetaData, String, Table, Text, Uuid
 
+from commands.event_fields import EventData
 from commands.records import NewEvent
 
 metadata = MetaData()
@@ -68,6 +70,25 @@ data_keys_table = Table(
     sqlite_with_rowid=False,
 )
 
+# Who holds each identifier, and who held it before (ledger.identity): one row per holding, found by the
+# identifier's blind index (a keyed hash, never the value). The current holding's until_position is 0, so the
+# key itself allows one current holder per identifier, without an index beside it. Keyed by the identifier,
+# not the customer, so that moving a holding to another customer is an update of rows found by identifier.
+HELD = 0
+identifiers_table = Table(
+    "ledger_identifiers",
+    metadata,
+    Column("blind", String(64), primary_key=True),
+    Column("until_position", BigInteger, primary_key=True),  # HELD while the holding lasts
+    Column("kind", String(32), nullable=False),
+    Column("stream_id", Uuid, nullable=False),
+    Column("customer", String(200), nullable=False),
+    Column("since", Text, nullable=False),
+    Column("since_position", BigInteger, nullable=False),
+    Column("until", Text, nullable=True),
+    sqlite_with_rowid=False,
+)
+
 
 def content_hash(event: NewEvent) -> str:
     """Return the hash of what an event says: its customer, type and data but for its personal fields.
@@ -77,9 +98,21 @@ def content_hash(event: NewEvent) -> str:
     data either: this hash outlives an erasure, and a hash of a name or an e-mail address
     would let anyone confirm a guess at it.
     """
-    data = event.data
+    return content_hash_of(event.customer, event.data)
+
+
+def content_hash_of(customer: str, data: EventData) -> str:
+    """Return ``content_hash`` of a customer's event data."""
     personal = data.personal_fields
     # The fields as they are (decimals as their text): a third cheaper than pydantic's own JSON of them.
     facts = {name: value for name, value in data.__dict__.items() if value is not None and name not in personal}
-    said = orjson.dumps((event.customer, data.wire_name, facts), default=str)
+    return content_hash_of_facts(customer, data.wire_name, facts)
+
+
+def content_hash_of_facts(customer: str, wire_name: str, facts: dict[str, Any]) -> str:
+    """Return ``content_hash`` of an event's non-personal fields that are not None, in field order.
+
+    Stored events' too (``ledger.audit.side_fold``): their JSON values hash as the values do.
+    """
+    said = orjson.dumps((customer, wire_name, facts), default=str)
     return hashlib.blake2b(said, digest_size=16).hexdigest()

@@ -90,7 +90,7 @@ def test_audit_and_operator_commands_print_in_every_format(run, tmp_path):
     rebuilt = json.loads(run("projections", "rebuild", "--json").stdout)
     assert rebuilt["events"] == 2 and rebuilt["projections"] == ["profiles", "complaints", "satisfaction"]
     status = run("projections", "status", "--csv").stdout.splitlines()
-    assert status[0] == "name,code_version,stored_version,generation,position,behind,updated_at,state"
+    assert status[0] == "name,code_version,stored_version,generation,position,behind,advanced_at,updated_at,state"
     assert [line.split(",")[0] for line in status[1:]] == ["profiles", "complaints", "satisfaction"]
 
 

@@ -49,6 +49,8 @@ lint: install
 bench: install
 	$(BIN)/python -m bench
 
-# The CLI reference, generated from --help (tests/cli/test_help.py fails when it drifts).
+# The CLI reference, generated from --help, and the JSON output reference, generated from the result types
+# (tests/cli/test_help.py and tests/cli/test_output_reference.py fail when they drift).
 docs: install
 	$(BIN)/python -m cli_commands.reference > docs/cli.md
+	$(BIN)/python -m cli_commands.output_reference > docs/output.md

@@ -6,12 +6,31 @@ shared options, and the one place where errors become exit codes.
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any
 
 import click
 
-from cli_commands import analytics, audit, exports, privacy, projections, reading, serving, writing
+from cli_commands import (
+    analytics,
+    audit,
+    cohorts,
+    consent,
+    exports,
+    identity,
+    privacy,
+    projections,
+    reading,
+    report,
+    serving,
+    warehouse,
+    writing,
+)
 from cli_commands.options import LedgerContext, hoist_group_options
+
+# ExitCode.INTERRUPTED, without importing the ledger: Ctrl-C may come while it is half imported.
+INTERRUPTED = 130
 
 
 class LedgerGroup(click.Group):
@@ -23,24 +42,51 @@ class LedgerGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a LedgerError exits with its exit_code, Ctrl-C with ExitCode.INTERRUPTED."""
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except KeyboardInterrupt as interrupt:
-            from ledger import ExitCode
-
-            # An import's interruption says what it had stored by then.
-            click.echo(f"Interrupted: {interrupt}" if str(interrupt) else "Interrupted.", err=True)
-            ctx.exit(ExitCode.INTERRUPTED)
-        except Exception as error:
-            # The ledger is loaded by then: only a command that used it can raise its errors.
-            from ledger import LedgerError
-
-            if not isinstance(error, LedgerError):
+        with InterruptWatch() as interrupts:
+            try:
+                return super().invoke(ctx)
+            except (click.exceptions.Exit, click.ClickException, click.Abort):
                 raise
-            click.echo(f"Error: {error}", err=True)
-            ctx.exit(error.exit_code)
+            except KeyboardInterrupt as interrupt:
+                # An import's or a rebuild's interruption says what it had done by then.
+                click.echo(f"Interrupted: {interrupt}" if str(interrupt) else "Interrupted.", err=True)
+                ctx.exit(INTERRUPTED)
+            except Exception as error:
+                if interrupts.seen:
+                    # Ctrl-C inside a library's native code (pydantic-core's) comes back wrapped in its own error.
+                    click.echo("Interrupted.", err=True)
+                    ctx.exit(INTERRUPTED)
+                # The ledger is loaded by then: only a command that used it can raise its errors.
+                from ledger import LedgerError
+
+                if not isinstance(error, LedgerError):
+                    raise
+                click.echo(f"Error: {error}", err=True)
+                ctx.exit(error.exit_code)
+
+
+class InterruptWatch:
+    """Note any Ctrl-C while a command runs (then raise KeyboardInterrupt as Python does), in the main thread."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._previous: Any = None
+
+    def __enter__(self) -> InterruptWatch:
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._interrupted)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _interrupted(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -90,10 +136,21 @@ for command in (
     serving.serve,
     serving.api_keys,
     analytics.rates,
+    report.report,
+    cohorts.cohorts,
     privacy.erase,
     privacy.keys,
+    consent.consent,
+    consent.restrict,
+    consent.unrestrict,
+    identity.whois,
+    identity.link,
+    identity.unlink,
 ):
     main.add_command(command)
+# The export group is exports's; the warehouse export lives in a module of its own.
+exports.export.add_command(warehouse.warehouse)
+exports.export.add_command(privacy.customer_export)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from cli_commands.options import LedgerContext, format_options, parse_assignments
+from cli_commands.options import LedgerContext, format_options, parse_assignments, quiet_option
 
 if TYPE_CHECKING:
     from ledger import Receipt
@@ -15,9 +15,10 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--digest", "digest_file", type=click.File("r"), help="Also prove the log up to this digest is unchanged.")
+@quiet_option
 @format_options()
 @click.pass_obj
-def verify(obj: LedgerContext, digest_file: IO[str] | None, output_format: OutputFormat) -> None:
+def verify(obj: LedgerContext, digest_file: IO[str] | None, quiet: bool, output_format: OutputFormat) -> None:
     """Verify the stored log: hash chains, positions, checkpoints; exit 3 at the first bad event.
 
     Example:
@@ -29,11 +30,11 @@ def verify(obj: LedgerContext, digest_file: IO[str] | None, output_format: Outpu
 
     digest = read_digest(digest_file.read(), digest_file.name) if digest_file else None
     report = obj.ledger.verify(digest)
-    if report.events == 0:
+    if report.events == 0 and not quiet:
         output.message("ledger is empty: nothing to verify")
     if output_format != "table":
         output.write_one(report, output_format)
-    elif report.events:
+    elif report.events and not quiet:
         proven = f", digest at position {report.digest_position} proven" if report.digest_position is not None else ""
         output.write_text(
             f"ok: {report.events} events in {report.streams} streams, {report.checkpoints} checkpoints{proven}; "

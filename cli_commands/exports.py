@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from cli_commands.options import MOMENT, LedgerContext, check_range, format_options
+from cli_commands.options import MOMENT, LedgerContext, check_range, format_options, quiet_option
 
 if TYPE_CHECKING:
     from ledger.output import OutputFormat
@@ -84,6 +84,7 @@ def events(
 @click.option("--known-at", type=MOMENT, help="Only what the ledger had recorded by this date or time.")
 @click.option("--currency", help="Report converted money in this currency (default the base currency).")
 @OUTPUT_OPTION
+@quiet_option
 @format_options("csv")
 @click.pass_obj
 def rfm(
@@ -93,6 +94,7 @@ def rfm(
     known_at: datetime | date | None,
     currency: str | None,
     output_file: str | None,
+    quiet: bool,
     output_format: OutputFormat,
 ) -> None:
     """Export the CLV summary (customer,frequency,recency,T,monetary_value) for lifetimes or pymc-marketing.
@@ -106,6 +108,6 @@ def rfm(
     from ledger import output
     from ledger.results import ClvRow
 
-    rows = obj.ledger.export_rfm(as_of=as_of, unit=unit, known_at=known_at, currency=currency, progress=True)
+    rows = obj.ledger.export_rfm(as_of=as_of, unit=unit, known_at=known_at, currency=currency, progress=not quiet)
     with output.to_file(output_file):
         output.write_rows(rows, output_format, row_type=ClvRow, numbers=CLV_NUMBERS)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 # The commands that may create the ledger's tables; every other one on a database without them says "no ledger".
-CREATING_COMMANDS = {("append",), ("import",), ("serve",), ("api-keys", "create")}
+CREATING_COMMANDS = {("append",), ("import",), ("link",), ("unlink",), ("serve",), ("api-keys", "create")}
 # The group's options, also accepted after the subcommand (``ledger log --db other.db``).
 GROUP_OPTIONS = ("--db", "--config")
 
@@ -214,6 +214,13 @@ def format_options(
         return option(decorated)  # type: ignore[no-any-return]
 
     return decorate
+
+
+def quiet_option(command: F) -> F:
+    """Add --quiet (-q): no progress bar and no summary on stderr; data, notes and errors still print."""
+    return click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary: only data, notes and errors.")(
+        command
+    )
 
 
 def as_of_options(command: F) -> F:

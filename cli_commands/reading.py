@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli_commands.identity import customer_key
 from cli_commands.options import (
     CHANNEL,
     DAY,
@@ -17,6 +18,7 @@ from cli_commands.options import (
     as_of_options,
     check_range,
     format_options,
+    quiet_option,
 )
 
 if TYPE_CHECKING:
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 SHOW_PERSONAL = click.option(
     "--show-personal", is_flag=True, help="Show personal fields in full (decrypted with the master key); masked otherwise."
 )
+
+
+# Money in a profile's table: the total in its reporting currency; spend, refunds and order values per currency.
+PROFILE_MONEY = {"total_spend": "currency", "spend": None, "refunds": None, "average_order_value": None}
 
 
 def write_events(events: list[RecordedEvent], output_format: OutputFormat) -> None:
@@ -61,10 +67,13 @@ def report_lag(result: object) -> None:
     behind = getattr(result, "behind", 0)
     if behind:
         output.message(f'note: read models are {behind} events behind the log; run "ledger projections run"')
+    restricted = getattr(result, "restricted", 0)
+    if restricted:
+        output.message(f"note: {restricted} restricted customers left out (see ledger restrict)")
 
 
 @click.command()
-@click.argument("customer")
+@click.argument("customer", callback=customer_key)
 @click.option("--as-of", type=MOMENT, help="Only events that occurred on or before this date or time.")
 @click.option("--known-at", type=MOMENT, help="Only events the ledger had recorded by this date or time.")
 @SHOW_PERSONAL
@@ -104,7 +113,7 @@ def log(obj: LedgerContext, after: int, limit: int, show_personal: bool, output_
 
 
 @click.command()
-@click.argument("customer")
+@click.argument("customer", callback=customer_key)
 @click.option("--currency", help="Report converted money in this currency (default the base currency).")
 @as_of_options
 @format_options()
@@ -127,7 +136,7 @@ def profile(
 
     found = obj.ledger.profile(customer, as_of=as_of, known_at=known_at, currency=currency)
     report_lag(found)
-    output.write_one(found, output_format)
+    output.write_one(found, output_format, money=PROFILE_MONEY)
 
 
 @click.command()
@@ -136,10 +145,12 @@ def profile(
 @click.option("--segment", type=SEGMENT, help="Only this value segment.")
 @click.option("--vip", is_flag=True, help="Only the top 20% by spend in the trailing 365 days.")
 @click.option("--currency", help="Report converted money in this currency (default the base currency).")
+@click.option("--consent", metavar="PURPOSE", help="Only customers whose consent to this purpose stands granted as of the date.")
 @as_of_options
+@quiet_option
 @format_options()
 @click.pass_obj
-def customers(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -> None:
+def customers(obj: LedgerContext, output_format: OutputFormat, quiet: bool, **filters: Any) -> None:
     """List customers with lifecycle stage, churn-risk flag, RFM scores and value segment.
 
     Example:
@@ -149,9 +160,10 @@ def customers(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -
     from ledger import output
     from ledger.results import CustomerSummary
 
-    found = obj.ledger.customers(**filters, progress=True)
+    found = obj.ledger.customers(**filters, progress=not quiet)
     report_lag(found)
-    output.write_rows(found.rows, output_format, row_type=CustomerSummary)
+    currency = filters["currency"] or obj.ledger.config.ledger.currency
+    output.write_rows(found.rows, output_format, row_type=CustomerSummary, money={"spend_365": currency})
 
 
 @click.command()
@@ -161,32 +173,38 @@ def customers(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -
 @click.option("--channel", type=CHANNEL, help="Only answers and complaints on this channel.")
 @click.option("--segment", help="Only customers of this segment (the segment field of their details).")
 @click.option("--split", type=click.Choice(["channel", "segment"]), help="One row per period and channel or segment.")
+@click.option("--currency", help="Report revenue in this currency (default the base currency).")
 @as_of_options
+@quiet_option
 @format_options()
 @click.pass_obj
-def trends(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -> None:
+def trends(obj: LedgerContext, output_format: OutputFormat, quiet: bool, **filters: Any) -> None:
     """Show NPS, CSAT, CES, ACSI-style means and complaint times per period.
 
     Example:
 
         ledger trends --by week --from 2024-01-01 --to 2024-03-31 --channel phone
     """
-    from ledger import output
+    from ledger import UnknownSegmentError, output
     from ledger.results import TrendRow
 
     check_range(filters["start"], filters["end"], "--from", "--to")
-    found = obj.ledger.trends(**filters, progress=True)
+    try:
+        found = obj.ledger.trends(**filters, progress=not quiet)
+    except UnknownSegmentError as error:
+        raise click.BadParameter(str(error).removeprefix("segment: "), param_hint="--segment") from None
     report_lag(found)
-    output.write_rows(found.rows, output_format, row_type=TrendRow)
+    output.write_rows(found.rows, output_format, row_type=TrendRow, money={"revenue": "currency"})
 
 
 @click.command()
 @click.option("--open", "open_only", is_flag=True, help="Only open complaints.")
 @click.option("--overdue", "overdue_only", is_flag=True, help="Only open complaints past a target.")
 @click.option("--as-of", type=MOMENT, help="Judge targets on this date (the whole day) or time.")
+@quiet_option
 @format_options()
 @click.pass_obj
-def complaints(obj: LedgerContext, output_format: OutputFormat, **filters: Any) -> None:
+def complaints(obj: LedgerContext, output_format: OutputFormat, quiet: bool, **filters: Any) -> None:
     """List complaints with state, age, first-response and resolution times and SLA outcomes.
 
     Example:
@@ -196,6 +214,6 @@ def complaints(obj: LedgerContext, output_format: OutputFormat, **filters: Any) 
     from ledger import output
     from ledger.results import ComplaintSummary
 
-    found = obj.ledger.complaints(**filters, progress=True)
+    found = obj.ledger.complaints(**filters, progress=not quiet)
     report_lag(found)
     output.write_rows(found.rows, output_format, row_type=ComplaintSummary)

@@ -10,16 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli_commands.options import DAY, EVENT_TYPE, MOMENT, LedgerContext, format_options, parse_assignments
+from cli_commands.identity import ON_UNKNOWN
+from cli_commands.options import DAY, EVENT_TYPE, MOMENT, LedgerContext, format_options, parse_assignments, quiet_option
 
 if TYPE_CHECKING:
+    from ledger.identity.transaction import OnUnknown
     from ledger.output import OutputFormat
 
 
 @click.command()
 @click.argument("event_type", metavar="TYPE", type=EVENT_TYPE)
 @click.argument("fields", nargs=-1, metavar="[KEY=VALUE]...")
-@click.option("--customer", required=True, help="The customer's key (any string of yours).")
+@click.option("--customer", required=True, help="The customer's key (any string of yours), or KIND:VALUE: its holder.")
+@ON_UNKNOWN
 @click.option("--at", "at", type=MOMENT, help="When it happened (ISO date or datetime; default now).")
 @click.option("--event-id", help="Idempotency key (default: generated).")
 @click.option("--source", help="Which service or file recorded it.")
@@ -39,6 +42,7 @@ def append(
     actor: str | None,
     correlation_id: str | None,
     json_data: str | None,
+    on_unknown: OnUnknown | None,
     output_format: OutputFormat,
 ) -> None:
     """Append one event to a customer's stream, in its own durable transaction.
@@ -58,16 +62,17 @@ def append(
         if not isinstance(data, dict):
             raise click.BadParameter("expected a JSON object", param_hint="--json")
     data.update(parse_assignments(fields))
-    receipt = obj.ledger.append(
-        event_type,
-        customer,
-        data,
-        occurred_at=at,
-        event_id=event_id,
-        source=source,
-        actor=actor,
-        correlation_id=correlation_id,
-    )
+    with obj.ledger.resolving(on_unknown):
+        receipt = obj.ledger.append(
+            event_type,
+            obj.ledger.customer_reference(customer),
+            data,
+            occurred_at=at,
+            event_id=event_id,
+            source=source,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
     from ledger import output
 
     if output_format == "table":
@@ -88,7 +93,8 @@ def append(
 @click.option("--delimiter", type=click.Choice([",", ";", "tab"]), help="CSV delimiter (default: read from the header).")
 @click.option("--strict", is_flag=True, help="Store nothing at all unless every line is valid.")
 @click.option("--max-errors", type=click.IntRange(min=1), help="Stop reading at this many rejected lines.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary: only rejected lines and errors.")
+@ON_UNKNOWN
+@quiet_option
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000), help="Events per transaction.")
 @format_options()
 @click.pass_obj
@@ -100,6 +106,7 @@ def import_(
     delimiter: str | None,
     strict: bool,
     max_errors: int | None,
+    on_unknown: OnUnknown | None,
     quiet: bool,
     batch_size: int,
     output_format: OutputFormat,
@@ -125,7 +132,10 @@ def import_(
     from ledger.results import LineProblem
 
     name = "<stdin>" if file == "-" else file
-    with output.progress_bar(None if file == "-" else os.path.getsize(file), "import", quiet=quiet) as bar:
+    with (
+        obj.ledger.resolving(on_unknown),
+        output.progress_bar(None if file == "-" else os.path.getsize(file), "import", quiet=quiet) as bar,
+    ):
         summary = obj.ledger.import_file(
             sys.stdin.buffer if file == "-" else file,
             file_format=input_format,  # type: ignore[arg-type]

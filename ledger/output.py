@@ -9,24 +9,30 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import sys
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from pydantic import BaseModel
-from tabulate import tabulate
-from tqdm import tqdm
 
+from ledger import text_table
 from ledger.results import StageChange
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 OutputFormat = Literal["table", "json", "csv"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("table", "json", "csv")
+# Money fields of a result, for tables: field name to its currency (a code, or the name of the row's field that holds
+# the code), or None for a field mapping currency codes to amounts.
+MoneyFields = Mapping[str, str | None]
 
 
 def record(value: object) -> dict[str, Any]:
@@ -37,10 +43,26 @@ def record(value: object) -> dict[str, Any]:
     if callable(to_json_dict):
         return dict(to_json_dict())
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in fields(value)}
+        return {name: getattr(value, name) for name in _dataclass_fields(type(value))}
     if isinstance(value, BaseModel):
         return value.model_dump()
     raise TypeError(f"cannot render a {type(value).__name__}")
+
+
+@functools.cache
+def _dataclass_fields(row_type: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(row_type))
+
+
+def _plain_dataclass(row_type: type) -> bool:
+    # orjson writes these itself, field by field, as ``record`` would; a to_json_dict form goes through record.
+    plain = _PLAIN_DATACLASSES.get(row_type)
+    if plain is None:
+        plain = _PLAIN_DATACLASSES[row_type] = is_dataclass(row_type) and not hasattr(row_type, "to_json_dict")
+    return plain
+
+
+_PLAIN_DATACLASSES: dict[type, bool] = {}
 
 
 def field_names(row_type: type) -> list[str]:
@@ -56,20 +78,41 @@ def field_names(row_type: type) -> list[str]:
 
 
 def people_text(value: Any) -> str:
-    """Return a value as people read it in a table: nested values spelled out, floats to one decimal."""
+    """Return a value as people read it in a table: nested values spelled out, floats to one decimal, times in UTC."""
+    kind = type(value)
+    if kind is str:
+        return text_table.moment_text(value) if text_table.looks_like_a_time(value) else text_table.visible(value)
     if value is None:
         return ""
+    if kind is int or kind is bool:
+        return str(value)
     if isinstance(value, StageChange):
         return f"{value.stage} ({value.day})"
     if isinstance(value, float):
         return f"{value:.1f}"
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return text_table.moment_text(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return ", ".join(people_text(item) for item in value)
     if isinstance(value, Mapping | BaseModel) or (is_dataclass(value) and not isinstance(value, type)):
         return " ".join(f"{key}={people_text(item)}" for key, item in record(value).items())
-    return str(value)  # text, decimals, ints, True / False, and anything else printable
+    return text_table.visible(str(value))  # decimals, enums, and anything else printable
+
+
+def _money_cell(currency: str | None) -> Callable[[Any, Mapping[str, Any]], str]:
+    def cell(value: Any, row: Mapping[str, Any]) -> str:
+        if currency is None and isinstance(value, Mapping):
+            return ", ".join(text_table.money_text(amount, code) for code, amount in value.items())
+        code = row.get(currency, currency) if currency is not None else None
+        return people_text(value) if code is None else text_table.money_text(value, code)
+
+    return cell
+
+
+def _plain_cell(value: Any, _row: Mapping[str, Any]) -> str:
+    return people_text(value)
 
 
 def csv_text(value: Any) -> str:
@@ -99,6 +142,8 @@ def json_bytes(value: Any) -> bytes:
 
 def json_line(value: object, numbers: Collection[str] = ()) -> bytes:
     """Return one result as a line of JSON; fields named in numbers hold decimal text written as exact JSON numbers."""
+    if not numbers and _plain_dataclass(type(value)):
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_APPEND_NEWLINE)
     values = record(value)
     for name in numbers:
         if isinstance(values.get(name), str):
@@ -134,33 +179,38 @@ def write_rows(
     *,
     row_type: type | None = None,
     numbers: Collection[str] = (),
+    money: MoneyFields | None = None,
 ) -> None:
     """Print rows as a text table, JSON lines or CSV with a header row.
 
     row_type names the CSV columns when there are no rows; numbers are the fields
-    whose decimal text JSON writes as numbers (see ``json_line``).
+    whose decimal text JSON writes as numbers (see ``json_line``); money are the
+    fields a table shows with their currency (JSON and CSV keep the bare amounts).
     """
     if output_format == "json":
         write_bytes(json_line(row, numbers) for row in rows)
     elif output_format == "csv":
         _write_csv(rows, row_type)
     elif records := [record(row) for row in rows]:
-        write_text(_horizontal_table(records, numbers))
+        write_text(_horizontal_table(records, numbers, money or {}))
     else:
         message("(none)")
 
 
-def write_one(value: object, output_format: OutputFormat) -> None:
+def write_one(value: object, output_format: OutputFormat, *, money: MoneyFields | None = None) -> None:
     """Print one result: a two-column table of field and value, one JSON line, or CSV with a header row."""
     if output_format == "table":
-        cells = [[name, people_text(item)] for name, item in record(value).items()]
-        write_text(tabulate(cells, tablefmt="plain", disable_numparse=True))
+        fields = record(value)
+        cells = [[name, _cell_function(name, money or {})(item, fields)] for name, item in fields.items()]
+        write_text(text_table.table(["", ""], cells, [False, False], rule=False))
     else:
         write_rows([value], output_format)
 
 
 def progress_bar(total: int | None, description: str, *, quiet: bool = False) -> tqdm[Any]:
     """Return a progress bar on stderr that shows only when stderr is a terminal (and not quiet)."""
+    from tqdm import tqdm
+
     return tqdm(total=total, unit="B", unit_scale=True, desc=description, file=sys.stderr, disable=True if quiet else None)
 
 
@@ -186,12 +236,17 @@ def to_file(path: str | None) -> Iterator[None]:
     partial.replace(target)
 
 
-def _horizontal_table(records: Sequence[dict[str, Any]], numbers: Collection[str]) -> str:
-    headers = list(dict.fromkeys(name for row in records for name in row))
-    cells = [[people_text(row.get(name)) for name in headers] for row in records]
-    # Numbers right-aligned; decimal text is kept as it is (no re-parsing of "70.00" into 70).
-    align = ["right" if name in numbers or _numeric_column(records, name) else "left" for name in headers]
-    return tabulate(cells, headers=headers, tablefmt="simple", disable_numparse=True, colalign=align)
+def _horizontal_table(records: Sequence[dict[str, Any]], numbers: Collection[str], money: MoneyFields) -> str:
+    headers = list(dict.fromkeys(chain.from_iterable(records)))
+    convert = [_cell_function(name, money) for name in headers]
+    cells = [[to_text(row.get(name), row) for name, to_text in zip(headers, convert, strict=True)] for row in records]
+    # Numbers and money right-aligned; decimal text is kept as it is (no re-parsing of "70.00" into 70).
+    right = [name in numbers or name in money or _numeric_column(records, name) for name in headers]
+    return text_table.table(headers, cells, right)
+
+
+def _cell_function(name: str, money: MoneyFields) -> Callable[[Any, Mapping[str, Any]], str]:
+    return _money_cell(money[name]) if name in money else _plain_cell
 
 
 def _numeric_column(records: Sequence[dict[str, Any]], name: str) -> bool:

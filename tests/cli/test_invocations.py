@@ -88,6 +88,12 @@ def test_a_postgresql_url_selects_psycopg(cli):
         (["export", "events", "--from", "2024-03-01", "--to", "2024-01-01"], "--from"),
         (["trends", "--channel", "pigeon"], "--channel"),
         (["log", "--json", "--csv"], "csv and json"),
+        (["trends", "--format", "json", "--csv"], "csv and json"),
+        (["export", "rfm", "--as-of", "2024-12-31", "--json", "--format", "csv"], "csv and json"),
+        (["customers", "--segment", "whales"], "--segment"),
+        (["complaints", "--as-of", "someday"], "--as-of"),
+        (["generate", "--from", "2024-03-01", "--to", "2024-01-01"], "--from"),
+        (["rates", "sample", "--from", "2024-03-01", "--to", "2024-01-01"], "--from"),
         (["trends", "--as-of", "9999-12-31"], "--as-of"),
     ],
 )
@@ -156,3 +162,14 @@ def test_an_empty_import_says_so(cli, tmp_path):
     result = cli("--db", str(tmp_path / "ledger.db"), "import", "-", input="")
     assert result.exit_code == 0
     assert "stored 0, duplicates 0, rejected 0 (no events in the file: it is empty, or a CSV header line only)" in result.output
+
+
+def test_a_trends_segment_no_customer_has_is_a_usage_error_naming_it(cli, db_url):
+    db = db_url
+    registered = {"type": "customer_registered", "customer": "C-1", "occurred_at": "2024-01-01", "data": {"segment": "retail"}}
+    assert cli("--db", db, "import", "-", input=json.dumps(registered) + "\n").exit_code == 0
+    assert cli("--db", db, "projections", "rebuild", "--quiet").exit_code == 0
+    unknown = cli("--db", db, "trends", "--segment", "retial")
+    assert unknown.exit_code == 2
+    assert "Invalid value for --segment: no customer is in segment 'retial' (segments: retail)" in unknown.output
+    assert cli("--db", db, "trends", "--segment", "retail").exit_code == 0

@@ -126,9 +126,10 @@ def test_export_rfm_csv_and_jsonl(db):
 
 def test_a_late_survey_answer_changes_last_months_nps_only_known_at_after_its_recording(db):
     october = ["trends", "--from", "2024-10-01", "--to", "2024-10-31", "--json"]
-    for score in (10, 10):
-        args = ["append", "survey_answered", "--customer", "C-3", "--at", "2024-10-10", "survey_id=Q", "kind=nps"]
-        assert run(db, *args, f"score={score}").exit_code == 0
+    # Two surveys: answers to one survey by one customer count once (the latest).
+    for survey in ("Q1", "Q2"):
+        args = ["append", "survey_answered", "--customer", "C-3", "--at", "2024-10-10", f"survey_id={survey}", "kind=nps"]
+        assert run(db, *args, "score=10").exit_code == 0
     before = datetime.now(UTC)
     time.sleep(0.01)
     late = ["append", "survey_answered", "--customer", "C-4", "--at", "2024-10-20", "survey_id=Q", "kind=nps", "score=0"]

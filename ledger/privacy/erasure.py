@@ -83,6 +83,8 @@ def erase(store: EventStore, customer: str, reason: str, *, actor: str | None, s
         if keys.is_erased(customer):
             raise AlreadyErasedError(customer)
         key_destroyed = keys.destroy(customer, erased_at)
+        if transaction.identity is not None:  # their identifiers leave the index: no lookup finds them any more
+            transaction.identity.forget(customer)
         data = CustomerErased(
             reason=reason,
             fields=sorted(scan.fields),

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from commands.errors import RuleViolationError
 from commands.events import EVENT_TYPES, EventCorrected, EventData, EventVoided
+from commands.events_privacy import DEFAULT_PURPOSES, ConsentGranted, ConsentWithdrawn
 from commands.records import NewEvent, stream_id_for
 from ledger.privacy.cipher import CannotOpenError, FieldCipher, new_key, unwrap_key, wrap_key
 from ledger.privacy.errors import CustomerErasedError, MasterKeyError
 from ledger.privacy.master_key import MasterKey
+from ledger.privacy.master_record import check_master
 from ledger.privacy.sealing import carries_personal_data, open_in_place, sealer
 from ledger.storage.side_tables import data_keys_table
 
@@ -40,6 +43,9 @@ class KeyRing:
 
     def __init__(self, master: MasterKey | None, *, mark: str, side_uuid: Callable[[UUID], Any]):
         self.master = master
+        self.purposes = frozenset(DEFAULT_PURPOSES)  # the configured ones, set by the application
+        # A ledger made before encryption, opened read-only: no key table, so no keys (set by the store).
+        self.without_key_table = False
         self.mark = mark
         self.side_uuid = side_uuid
         table = data_keys_table.name
@@ -89,7 +95,7 @@ class TransactionKeys:
                 e.customer: None
                 for e in events
                 if e.customer not in self.customers
-                and (isinstance(e.data, EventVoided | EventCorrected) or carries_personal_data(e.data))
+                and (isinstance(e.data, EventVoided | EventCorrected | ConsentGranted) or carries_personal_data(e.data))
             }
         )
         pending: Pending = []
@@ -140,10 +146,18 @@ class TransactionKeys:
         return known is not None and known.erased
 
     def check(self, event: NewEvent) -> None:
-        """Refuse personal data for an erased customer: no new key is ever made for them."""
+        """Refuse unknown purposes, and personal data or a new consent for an erased customer (no new key is made for them)."""
+        data = event.data
+        if isinstance(data, ConsentGranted | ConsentWithdrawn) and data.purpose not in self.ring.purposes:
+            known_purposes = ", ".join(sorted(self.ring.purposes))
+            raise RuleViolationError("data.purpose", f"unknown purpose {data.purpose!r} (configured: {known_purposes})")
         known = self.customers.get(event.customer)
-        if known is not None and known.erased and carries_personal_data(event.data):
+        if known is None or not known.erased:
+            return
+        if carries_personal_data(data):
             raise CustomerErasedError(event.customer, "personal data")
+        if isinstance(data, ConsentGranted):
+            raise CustomerErasedError(event.customer, "a new consent")
 
     def protector(self, event: NewEvent) -> Callable[[str, type[EventData], dict[str, Any]], dict[str, Any]] | None:
         """Return how to seal an event's personal values before hashing (None: stored as given), creating the key if new."""
@@ -165,6 +179,8 @@ class TransactionKeys:
     def save(self) -> None:
         """Store the keys created in this transaction, in it."""
         if self.created:
+            assert self.ring.master is not None  # keys are only created with a master key
+            check_master(self.cursor, self.ring.mark, self.ring.master)
             self.cursor.executemany(self.ring.insert, self.created)
             self.created = []
 

@@ -32,6 +32,8 @@ class CustomerKeys:
     def of(self, customer: str) -> tuple[FieldCipher | None, bool, bool]:
         """Return (cipher or None, erased, has a stored key) for a customer, looked up once per read."""
         found = self._found.get(customer)
+        if found is None and self.ring.without_key_table:
+            found = self._found[customer] = (None, False, False)  # a ledger made before encryption, opened read-only
         if found is None:
             stream_id = stream_id_for(customer)
             table = data_keys_table

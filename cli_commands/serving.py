@@ -13,14 +13,14 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--host", help="Address to listen on (default 127.0.0.1). Config: [http] host.")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (default 8080). Config: [http] port.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default 1). Config: [http] workers.")
 @click.option("--batch-limit", type=click.IntRange(1), help="Most events per POST (default 1000). Env: LEDGER_HTTP_BATCH_LIMIT.")
 @click.option(
     "--rate-limit",
     type=click.FloatRange(0),
-    help="Requests per second per key and worker (0: none). Env: LEDGER_HTTP_RATE_LIMIT.",
+    help="Requests per second per key, over all workers (0: none). Env: LEDGER_HTTP_RATE_LIMIT.",
 )
 @click.option(
     "--rate-burst", type=click.IntRange(0), help="Burst above the rate (default one second's worth). Env: LEDGER_HTTP_RATE_BURST."
@@ -28,18 +28,22 @@ if TYPE_CHECKING:
 @click.pass_obj
 def serve(
     obj: LedgerContext,
-    host: str,
-    port: int,
-    workers: int,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
     batch_limit: int | None,
     rate_limit: float | None,
     rate_burst: int | None,
 ) -> None:
     """Serve the HTTP API (/v1; the OpenAPI document at /openapi.json, pages at /docs).
 
-    Several workers on one database are safe. SIGTERM finishes the requests
-    under way, then stops. Other limits: LEDGER_HTTP_MAX_BODY_BYTES,
-    LEDGER_HTTP_MAX_EVENT_BYTES, LEDGER_HTTP_READY_MAX_LAG.
+    Several workers on one database are safe, and a key's rate limit holds
+    for all of them together. SIGTERM finishes the requests under way, then
+    stops. Settings come from the options, then LEDGER_HTTP_<NAME> variables,
+    then the configuration's [http] table (README); other limits:
+    LEDGER_HTTP_MAX_BODY_BYTES, LEDGER_HTTP_MAX_EVENT_BYTES, LEDGER_HTTP_READY_MAX_LAG.
+    There is no access log (paths hold customers' keys): /metrics counts
+    requests and their latencies by route.
 
     Example:
 
@@ -48,9 +52,19 @@ def serve(
     from http_api.server import serve as run_server
     from http_api.settings import ApiSettings
 
-    settings = ApiSettings.from_environ().with_overrides(batch_limit=batch_limit, rate_limit=rate_limit, rate_burst=rate_burst)
+    http = obj.ledger.config.http
+    settings = ApiSettings.from_environ(base=ApiSettings.from_config(http)).with_overrides(
+        batch_limit=batch_limit, rate_limit=rate_limit, rate_burst=rate_burst
+    )
     obj.ledger.close()  # fail here, once, on a database that cannot be opened, rather than in every worker
-    run_server(host=host, port=port, workers=workers, db=obj.ledger.url, config_path=obj.config_path, settings=settings)
+    run_server(
+        host=host or http.host,
+        port=http.port if port is None else port,
+        workers=workers or http.workers,
+        db=obj.ledger.url,
+        config_path=obj.config_path,
+        settings=settings,
+    )
 
 
 @click.group("api-keys")

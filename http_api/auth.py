@@ -1,12 +1,9 @@
-"""Bearer API keys with scopes, and the per-key rate limit."""
+"""Bearer API keys with scopes, and the per-key rate limit (http_api.rate_limit)."""
 
 from __future__ import annotations
 
 import math
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,35 +14,6 @@ from ledger import Ledger
 from ledger.api_keys import SCOPES, ApiKey
 
 bearer = HTTPBearer(auto_error=False, description="An API key made with `ledger api-keys create NAME --scope ...`.")
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-class RateLimiter:
-    """A token bucket per key name, in this process: with N workers a key gets up to N times the rate."""
-
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
-        self.rate, self.burst, self.clock = rate, burst, clock
-        self._buckets: dict[str, _Bucket] = {}
-        self._lock = threading.Lock()
-
-    def wait_needed(self, key: str) -> float:
-        """Take one request's token and return 0, or return the seconds until one is available."""
-        if self.rate <= 0:
-            return 0.0
-        now = self.clock()
-        with self._lock:
-            bucket = self._buckets.setdefault(key, _Bucket(float(self.burst), now))
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
-            bucket.updated = now
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
-                return 0.0
-            return (1 - bucket.tokens) / self.rate
 
 
 def _unauthorized(detail: str) -> HttpProblemError:

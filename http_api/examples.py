@@ -1,9 +1,10 @@
-"""Examples shown in the OpenAPI document, one or more per endpoint."""
+"""Examples shown in the OpenAPI document, one or more per endpoint (the longer answers are in example_answers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from http_api.example_answers import COHORTS, COMPLAINTS, CONSENT, PROFILE, TRENDS
 from http_api.problems import PROBLEM_JSON, TYPE_BASE, Problem
 
 POST_EVENTS: dict[str, Any] = {
@@ -29,16 +30,24 @@ POST_EVENTS: dict[str, Any] = {
 }
 
 
-def _problem(slug: str, title: str, status: int, detail: str, **extra: Any) -> dict[str, Any]:
-    return {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+# Every problem document shown in the schema, by name: tests/http/test_examples.py reproduces each with a real request.
+PROBLEMS: dict[str, dict[str, Any]] = {}
+
+
+def _problem(slug: str, title: str, status: int, detail: str, *, name: str | None = None, **extra: Any) -> dict[str, Any]:
+    example = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+    PROBLEMS[name or slug] = example
+    return example
 
 
 INVALID_EVENT = _problem(
     "invalid-event",
     "Invalid event",
     422,
-    "data.amount: Input should be greater than or equal to 0",
-    problems=[{"pointer": "/data/amount", "field": "data.amount", "reason": "Input should be greater than or equal to 0"}],
+    "data.amount: Input should be greater than or equal to 0 (got '-1')",
+    problems=[
+        {"pointer": "/data/amount", "field": "data.amount", "reason": "Input should be greater than or equal to 0 (got '-1')"}
+    ],
 )
 VERSION_CONFLICT = _problem(
     "version-conflict",
@@ -74,10 +83,27 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     ),
 }
 NOT_FOUND = _error(404, "Not found.", _problem("customer-not-found", "Customer not found", 404, "unknown customer: 'C-9'"))
+UNKNOWN_PROJECTION = _error(
+    404,
+    "No projection has this name.",
+    _problem(
+        "unknown-projection",
+        "Unknown projection",
+        404,
+        "unknown projection: 'nope' (known: profiles, complaints, satisfaction)",
+    ),
+)
+VERIFICATION_FAILED = _problem(
+    "verification-failed",
+    "Verification failed",
+    409,
+    "verification failed at position 7: digest mismatch: the log up to here differs from a checkpoint or digest",
+    position=7,
+)
 BAD_REQUEST = _error(
     400,
     "The body or a parameter is malformed (not JSON, not of the documented shape).",
-    _problem("invalid-request", "Invalid request", 400, "events must be a list of event objects"),
+    _problem("invalid-request", "Invalid request", 400, "events must be a list of event objects", name="invalid-body"),
 )
 EVENT_ERRORS: dict[int | str, dict[str, Any]] = {
     400: BAD_REQUEST,
@@ -89,85 +115,18 @@ READ_ERRORS: dict[int | str, dict[str, Any]] = {
     400: _error(
         400,
         "A query parameter is invalid.",
-        _problem("invalid-request", "Invalid request", 400, "as_of: not a date or time: 'soon'"),
+        _problem(
+            "invalid-request",
+            "Invalid request",
+            400,
+            "as_of: not an ISO 8601 date or datetime: '2024-13-01'",
+            name="invalid-parameter",
+        ),
     ),
     **AUTH_ERRORS,
 }
 
 RECEIPT = {"event_id": "9b0c1f0e-8d4e-4bb8-9c0f-4f1d0d7a8e21", "position": 43, "duplicate": False}
-PROFILE = {
-    "customer": "C-1",
-    "as_of": "2024-06-01",
-    "segment": "retail",
-    "first_seen": "2024-05-01",
-    "last_seen": "2024-05-20",
-    "contacts": 2,
-    "contacts_by_channel": {"email": 2},
-    "last_contact": "2024-05-20",
-    "purchases": 1,
-    "purchase_days": 1,
-    "first_purchase": "2024-05-01",
-    "last_purchase": "2024-05-01",
-    "currency": "EUR",
-    "total_spend": "19.90",
-    "spend": {"EUR": "19.90"},
-    "refunds": {},
-    "average_order_value": {"EUR": "19.90"},
-    "complaints": 0,
-    "open_complaints": 0,
-    "last_nps": 9,
-    "average_csat": None,
-    "stage": "active",
-    "churn_risk": False,
-    "stage_history": [{"day": "2024-05-01", "stage": "active"}],
-    "rfm": "515",
-    "value_segment": "new",
-    "vip": False,
-}
-TRENDS = {
-    "rows": [
-        {
-            "period": "2024-05",
-            "nps": 100.0,
-            "nps_answers": 1,
-            "csat": None,
-            "csat_answers": 0,
-            "ces": None,
-            "ces_answers": 0,
-            "expectation": None,
-            "perceived_quality": None,
-            "perceived_value": None,
-            "quality_minus_expectation": None,
-            "complaints_filed": 0,
-            "complaints_resolved": 0,
-            "median_first_response_hours": None,
-            "median_resolution_hours": None,
-            "channel": None,
-            "segment": None,
-        }
-    ],
-    "behind": 0,
-}
-COMPLAINTS = {
-    "rows": [
-        {
-            "customer": "C-1",
-            "complaint_id": "K-1",
-            "severity": "high",
-            "channel": "phone",
-            "state": "open",
-            "filed_at": "2024-05-02T09:00:00Z",
-            "age_hours": 30.5,
-            "first_response_hours": None,
-            "resolution_hours": None,
-            "response_met": False,
-            "resolution_met": None,
-            "reopened": 0,
-            "overdue": True,
-        }
-    ],
-    "behind": 0,
-}
 DIGEST = {
     "format": "ledger-digest/1",
     "position": 42,
@@ -177,20 +136,51 @@ DIGEST = {
 }
 PROJECTIONS = [
     {
-        "name": "customers",
+        "name": "profiles",
         "code_version": 3,
         "stored_version": 3,
         "generation": 1,
         "position": 42,
         "behind": 0,
+        "advanced_at": "2024-06-01T00:05:00Z",
         "updated_at": "2024-06-01T00:00:00Z",
         "state": "current",
     }
 ]
-REBUILD = {"projections": ["customers"], "events": 42, "seconds": 0.12}
+ERASURE = {
+    "customer": "C-1",
+    "event_id": "erasure-94957d3f-b8d2-484a-9ed3-e66161df9483",
+    "position": 44,
+    "erased_at": "2024-06-01T12:00:00.000000Z",
+    "actor": "operator",
+    "reason": "GDPR Art. 17 request 2024-118",
+    "fields": ["contact.note"],
+    "erased_through": 43,
+    "key_destroyed": True,
+    "clear_events": [],
+}
+ALREADY_ERASED = _error(
+    409, "The customer was erased before.", _problem("already-erased", "Already erased", 409, "customer 'C-1' is already erased")
+)
+REBUILD = {"projections": ["profiles"], "events": 42, "seconds": 0.12}
 METRICS = "# HELP ledger_http_requests_total HTTP requests answered.\n# TYPE ledger_http_requests_total counter\n"
 
 
 def ok(example: Any, media_type: str = "application/json") -> dict[int | str, dict[str, Any]]:
     """Return the responses entry of a 200 with its example."""
     return {200: {"content": {media_type: {"example": example}}}}
+
+
+MISSING_RATE = _error(
+    409,
+    "Money in another currency needs an exchange rate the ledger does not have.",
+    _problem(
+        "missing-rate",
+        "Missing rate",
+        409,
+        "no exchange rate for USD on or before 2024-05-01: import one with `ledger rates import`",
+    ),
+)
+
+
+__all__ = ["COHORTS", "COMPLAINTS", "CONSENT", "PROFILE", "TRENDS"]

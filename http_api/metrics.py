@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
+from fastapi import Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -45,16 +45,34 @@ def render(lags: dict[str, int]) -> Response:
     return Response(generate_latest(registry()), media_type=CONTENT_TYPE_LATEST)
 
 
-async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Count and time each request under its route's template (never its raw path, which holds keys of customers)."""
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await call_next(request)
-        status = response.status_code
-        return response
-    finally:
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, template, str(status)).inc()
+class MeasuredApp:
+    """ASGI middleware counting and timing each request under its route's template (never its raw path, which holds
+    keys of customers).
+
+    Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, whose per-request task and streams cost a
+    single-event POST a tenth of its time.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            # The router puts the matched route in the request's scope.
+            template = getattr(scope.get("route"), "path", "unmatched")
+            LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+            REQUESTS.labels(scope["method"], template, str(status)).inc()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +29,12 @@ class EventIn(BaseModel):
     )
 
     type: str = Field(min_length=1, max_length=200, examples=["purchase"])
-    customer: str = Field(min_length=1, max_length=200, examples=["C-1"])
+    customer: (
+        Annotated[str, Field(min_length=1, max_length=200)] | Annotated[dict[str, str], Field(min_length=1, max_length=1)]
+    ) = Field(
+        examples=["C-1", {"email": "ann@example.com"}],
+        description="The customer's key, or one identifier (kind: value) naming the customer who holds it.",
+    )
     occurred_at: datetime | date | None = None
     event_id: str | None = Field(default=None, min_length=1, max_length=200, description="Idempotency key.")
     source: str | None = Field(default=None, min_length=1, max_length=200, description="Default: the API key's name.")
@@ -174,6 +179,7 @@ class CustomersPage(BaseModel):
                     ],
                     "next_cursor": "C-1",
                     "behind": 0,
+                    "restricted": 0,
                 }
             ]
         }
@@ -182,6 +188,7 @@ class CustomersPage(BaseModel):
     items: list[CustomerSummary]
     next_cursor: str | None = Field(description="Pass as cursor= for the next page; null on the last page.")
     behind: int = Field(description="Events of the log the read models had not applied yet.")
+    restricted: int = Field(default=0, description="Customers left out because their processing is restricted.")
 
 
 class Trends(BaseModel):
@@ -189,6 +196,7 @@ class Trends(BaseModel):
 
     rows: list[TrendRow]
     behind: int
+    restricted: int = Field(default=0, description="Customers left out because their processing is restricted.")
 
 
 class Complaints(BaseModel):
@@ -196,6 +204,7 @@ class Complaints(BaseModel):
 
     rows: list[ComplaintSummary]
     behind: int
+    restricted: int = Field(default=0, description="Customers left out because their processing is restricted.")
 
 
 class VoidIn(BaseModel):
@@ -216,6 +225,15 @@ class CorrectIn(BaseModel):
 
     changes: dict[str, Any] = Field(min_length=1)
     reason: str | None = Field(default=None, min_length=1, max_length=10_000)
+    source: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class EraseIn(BaseModel):
+    """Why a customer's personal data is erased: the request it answers (kept in the receipt; no personal data)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "GDPR Art. 17 request 2024-118"}]})
+
+    reason: str = Field(min_length=1, max_length=10_000)
     source: str | None = Field(default=None, min_length=1, max_length=200)
 
 

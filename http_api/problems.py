@@ -21,12 +21,15 @@ from ledger import (
     EventNotFoundError,
     InvalidEventError,
     LedgerError,
+    MissingRateError,
     ProjectionError,
     UnknownProjectionError,
+    VersionConflictError,
 )
 from ledger.api_keys import ApiKeyError
 from ledger.audit.digest import InvalidDigestError
 from ledger.audit.verify import VerificationFailedError
+from ledger.privacy.errors import AlreadyErasedError, MasterKeyError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "urn:customer-ledger:problem:"
@@ -40,6 +43,10 @@ STATUS_BY_ERROR: dict[type[LedgerError], int] = {
     EventNotFoundError: 404,
     UnknownProjectionError: 404,
     VerificationFailedError: 409,
+    VersionConflictError: 409,
+    AlreadyErasedError: 409,
+    MissingRateError: 409,
+    MasterKeyError: 503,
     ProjectionError: 503,
     DatabaseUnavailableError: 503,
     ConfigurationError: 503,
@@ -127,13 +134,17 @@ def problem_response(
 def ledger_error_response(error: LedgerError) -> JSONResponse:
     """Return the problem of a ledger error."""
     extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(error, VersionConflictError):
+        extra["current_version"] = error.current
+        headers["ETag"] = f'"{error.current}"'
     if isinstance(error, InvalidEventError):
         extra["problems"] = [p.model_dump() for p in field_problems(error.problems)]
     if isinstance(error, VerificationFailedError):
         extra.update(position=error.position, customer=error.customer, event_id=error.event_id)
     status = status_of(error)
     detail = str(error) if status != 503 else _service_detail(error)
-    return problem_response(status, slug_of(type(error)), title_of(type(error)), detail, **extra)
+    return problem_response(status, slug_of(type(error)), title_of(type(error)), detail, headers, **extra)
 
 
 def _service_detail(error: LedgerError) -> str:
@@ -141,6 +152,8 @@ def _service_detail(error: LedgerError) -> str:
     if isinstance(error, ProjectionError):
         return str(error)
     logger.warning("service unavailable: %s", type(error).__name__)
+    if isinstance(error, MasterKeyError):  # its message may name the key's file
+        return "the ledger's master key is unavailable to the server; see docs/privacy.md"
     return "the ledger's database is unavailable; try again later"
 
 

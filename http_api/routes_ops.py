@@ -46,17 +46,7 @@ def digest(_key: Auditing, request: Request) -> DigestDocument:
         409: {
             "model": Problem,
             "description": "The log is not what was written (names the first bad event).",
-            "content": {
-                PROBLEM_JSON: {
-                    "example": {
-                        "type": "urn:customer-ledger:problem:verification-failed",
-                        "title": "Verification failed",
-                        "status": 409,
-                        "detail": "position 7: hash mismatch",
-                        "position": 7,
-                    }
-                }
-            },
+            "content": {PROBLEM_JSON: {"example": examples.VERIFICATION_FAILED}},
         },
         **examples.AUTH_ERRORS,
     },
@@ -88,7 +78,7 @@ def projections(_key: Administering, request: Request) -> list[ProjectionStatus]
     "/v1/projections/{name}/rebuild",
     response_model=RebuildResult,
     summary="Rebuild a projection",
-    responses={**examples.ok(examples.REBUILD), 404: examples.NOT_FOUND, **examples.AUTH_ERRORS},
+    responses={**examples.ok(examples.REBUILD), 404: examples.UNKNOWN_PROJECTION, **examples.AUTH_ERRORS},
 )
 def rebuild(name: str, _key: Administering, request: Request) -> RebuildResult:
     """Rebuild a projection into new tables and switch to them at once; the old ones answer until then."""

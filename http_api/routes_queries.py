@@ -29,6 +29,10 @@ AsOf = Annotated[
 KnownAt = Annotated[
     str | None, Query(pattern=MOMENT, description="Answer with what the ledger had recorded by then (ISO date or datetime).")
 ]
+Currency = Annotated[
+    str | None,
+    Query(pattern=r"^[A-Z]{3}$", description="Report converted money in this currency (default the base), as --currency."),
+]
 # Between two reads of an empty log a long-poll sleeps on the event loop, holding no thread of the pool.
 POLL_INTERVAL = 0.2
 
@@ -38,7 +42,7 @@ def _ledger(request: Request) -> Ledger:
     return ledger
 
 
-def _moment(ledger: Ledger, value: str | None, name: str) -> str | None:
+def moment(ledger: Ledger, value: str | None, name: str) -> str | None:
     """Check an as_of / known_at bound as the Ledger will read it; answer 400 if it cannot."""
     if value is not None:
         try:
@@ -59,7 +63,7 @@ def timeline(
 ) -> Timeline:
     """Return a customer's events in stream order; the ETag is the stream's version, for If-Match on POST /v1/events."""
     ledger = _ledger(request)
-    as_of_moment, known_at_moment = _moment(ledger, as_of, "as_of"), _moment(ledger, known_at, "known_at")
+    as_of_moment, known_at_moment = moment(ledger, as_of, "as_of"), moment(ledger, known_at, "known_at")
     events = ledger.timeline(customer, as_of=as_of_moment, known_at=known_at_moment, personal=has_pii(key))
     # Voids keep their targets in the stream and bounds hide its tail: the version is the stored stream's last.
     version = max((event.version for event in ledger.store.stream(customer)), default=0)
@@ -71,15 +75,29 @@ def timeline(
     "/customers/{customer}/profile",
     response_model=CustomerProfile,
     summary="A customer's profile",
-    responses={**examples.ok(examples.PROFILE), 404: examples.NOT_FOUND, **examples.READ_ERRORS},
+    responses={**examples.ok(examples.PROFILE), 404: examples.NOT_FOUND, 409: examples.MISSING_RATE, **examples.READ_ERRORS},
 )
-def profile(customer: str, _key: Reading, request: Request, as_of: AsOf = None, known_at: KnownAt = None) -> CustomerProfile:
+def profile(
+    customer: str,
+    _key: Reading,
+    request: Request,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    currency: Currency = None,
+) -> CustomerProfile:
     """Return contacts, money per currency, complaints, satisfaction, lifecycle stage and value on a day."""
     ledger = _ledger(request)
-    return ledger.profile(customer, as_of=_moment(ledger, as_of, "as_of"), known_at=_moment(ledger, known_at, "known_at"))
+    return ledger.profile(
+        customer, as_of=moment(ledger, as_of, "as_of"), known_at=moment(ledger, known_at, "known_at"), currency=currency
+    )
 
 
-@router.get("/customers", response_model=CustomersPage, summary="Customers, filtered", responses=examples.READ_ERRORS)
+@router.get(
+    "/customers",
+    response_model=CustomersPage,
+    summary="Customers, filtered",
+    responses={409: examples.MISSING_RATE, **examples.READ_ERRORS},
+)
 def customers(
     _key: Reading,
     request: Request,
@@ -87,8 +105,12 @@ def customers(
     churn_risk: Annotated[bool, Query(description="Only customers whose lifecycle flags a risk of churning.")] = False,
     segment: Annotated[str | None, Query(description="Only this RFM value segment.")] = None,
     vip: Annotated[bool, Query(description="Only VIP customers.")] = False,
+    consent: Annotated[
+        str | None, Query(description="Only customers whose consent to this configured purpose stands granted.")
+    ] = None,
     as_of: AsOf = None,
     known_at: KnownAt = None,
+    currency: Currency = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CustomersPage:
@@ -99,22 +121,24 @@ def customers(
         churn_risk=churn_risk,
         segment=segment,
         vip=vip,
-        as_of=_moment(ledger, as_of, "as_of"),
-        known_at=_moment(ledger, known_at, "known_at"),
+        as_of=moment(ledger, as_of, "as_of"),
+        known_at=moment(ledger, known_at, "known_at"),
+        currency=currency,
+        consent=consent,
     )
     # The query answers in customer order; the cursor is the last key shown, so pages stay stable as customers arrive.
     rows = sorted(found.rows, key=lambda row: row.customer)
     after = [row for row in rows if cursor is None or row.customer > cursor]
     page = after[:limit]
     next_cursor = page[-1].customer if len(after) > limit else None
-    return CustomersPage(items=page, next_cursor=next_cursor, behind=found.behind)
+    return CustomersPage(items=page, next_cursor=next_cursor, behind=found.behind, restricted=found.restricted)
 
 
 @router.get(
     "/trends",
     response_model=Trends,
     summary="Satisfaction and complaint trends",
-    responses={**examples.ok(examples.TRENDS), **examples.READ_ERRORS},
+    responses={**examples.ok(examples.TRENDS), 409: examples.MISSING_RATE, **examples.READ_ERRORS},
 )
 def trends(
     _key: Reading,
@@ -127,6 +151,7 @@ def trends(
     split: Literal["channel", "segment"] | None = None,
     as_of: AsOf = None,
     known_at: KnownAt = None,
+    currency: Currency = None,
 ) -> Trends:
     """Return NPS, CSAT, CES, ACSI-style means and complaint times per period (and channel or segment)."""
     ledger = _ledger(request)
@@ -137,10 +162,11 @@ def trends(
         channel=channel,
         segment=segment,
         split=split,
-        as_of=_moment(ledger, as_of, "as_of"),
-        known_at=_moment(ledger, known_at, "known_at"),
+        as_of=moment(ledger, as_of, "as_of"),
+        known_at=moment(ledger, known_at, "known_at"),
+        currency=currency,
     )
-    return Trends(rows=found.rows, behind=found.behind)
+    return Trends(rows=found.rows, behind=found.behind, restricted=found.restricted)
 
 
 @router.get(
@@ -158,8 +184,8 @@ def complaints(
 ) -> Complaints:
     """Return complaints with age, first-response and resolution times and SLA outcomes on the as-of moment."""
     ledger = _ledger(request)
-    found = ledger.complaints(open_only=open_only, overdue_only=overdue_only, as_of=_moment(ledger, as_of, "as_of"))
-    return Complaints(rows=found.rows, behind=found.behind)
+    found = ledger.complaints(open_only=open_only, overdue_only=overdue_only, as_of=moment(ledger, as_of, "as_of"))
+    return Complaints(rows=found.rows, behind=found.behind, restricted=found.restricted)
 
 
 @router.get(

@@ -1,37 +1,41 @@
-"""The HTTP API's settings: from ``LEDGER_HTTP_*`` environment variables, which ``serve``'s options set for its workers."""
+"""The HTTP API's limits: the ``[http]`` table, then ``LEDGER_HTTP_*`` variables, which ``serve`` sets for its workers."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from ledger import ConfigurationError
+from ledger.config_http import HttpSettings
 
 ENV_PREFIX = "LEDGER_HTTP_"
+# The file of the rate limit's buckets that every worker of one server shares (set by ``serve``).
+RATE_STATE_ENV = "LEDGER_HTTP_RATE_STATE"
+_DEFAULTS = HttpSettings()
 
 
 @dataclass(frozen=True, slots=True)
 class ApiSettings:
-    """Limits and thresholds of one API process (each worker reads the same environment)."""
+    """Limits and thresholds of one API process (each worker reads the same environment); see ``HttpSettings``."""
 
-    # Events in one POST /v1/events; more is answered 413.
-    batch_limit: int = 1000
-    # A request body beyond this is answered 413 before it is parsed.
-    max_body_bytes: int = 16 * 1024 * 1024
-    # One event's JSON beyond this is rejected alone, with its size as the reason.
-    max_event_bytes: int = 64 * 1024
-    # Requests per second per API key and worker (0: unlimited), with bursts up to rate_burst.
-    rate_limit: float = 0.0
-    rate_burst: int = 0
-    # /readyz fails while a projection is more events than this behind the log.
-    ready_max_lag: int = 10_000
-    # The longest long-poll of GET /v1/log, in seconds.
-    max_wait: float = 30.0
+    batch_limit: int = _DEFAULTS.batch_limit
+    max_body_bytes: int = _DEFAULTS.max_body_bytes
+    max_event_bytes: int = _DEFAULTS.max_event_bytes
+    rate_limit: float = _DEFAULTS.rate_limit
+    rate_burst: int = _DEFAULTS.rate_burst
+    ready_max_lag: int = _DEFAULTS.ready_max_lag
+    max_wait: float = _DEFAULTS.max_wait
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
-        """Read each setting from LEDGER_HTTP_<NAME> (e.g. LEDGER_HTTP_RATE_LIMIT=50), keeping defaults for the rest."""
+    def from_config(cls, http: HttpSettings) -> ApiSettings:
+        """Return the limits of a configuration's ``[http]`` table."""
+        table = http.model_dump()
+        return cls(**{field.name: table[field.name] for field in fields(cls)})
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None, base: ApiSettings | None = None) -> ApiSettings:
+        """Read each setting from LEDGER_HTTP_<NAME> (e.g. LEDGER_HTTP_RATE_LIMIT=50), keeping base's for the rest."""
         environ = os.environ if environ is None else environ
         values: dict[str, int | float] = {}
         for field in fields(cls):
@@ -45,7 +49,7 @@ class ApiSettings:
                 raise ConfigurationError(f"{ENV_PREFIX}{field.name.upper()}: not a number: {text!r}") from None
             if values[field.name] < 0:
                 raise ConfigurationError(f"{ENV_PREFIX}{field.name.upper()}: must not be negative")
-        return cls(**values)  # type: ignore[arg-type]
+        return replace(base or cls(), **values)  # type: ignore[arg-type]
 
     def with_overrides(self, **values: float | None) -> ApiSettings:
         """Return these settings with every value given (not None) replaced."""
@@ -53,7 +57,7 @@ class ApiSettings:
 
     def to_environ(self) -> dict[str, str]:
         """Return the environment variables that make workers read these settings."""
-        return {ENV_PREFIX + field.name.upper(): str(getattr(self, field.name)) for field in fields(self)}
+        return {ENV_PREFIX + name.upper(): str(value) for name, value in asdict(self).items()}
 
     @property
     def burst(self) -> int:

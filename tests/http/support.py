@@ -57,8 +57,10 @@ def purchase(customer: str = "C-1", order: str = "O-1", amount: str = "19.90", *
 
 
 @contextmanager
-def running_server(db_url: str, *, workers: int = 2, timeout: float = 30.0) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Start ``ledger serve`` on a free port of 127.0.0.1; yield the process and its base URL once it answers."""
+def running_server(
+    db_url: str, *, workers: int = 2, timeout: float = 30.0, extra: list[str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Start ``ledger serve`` (with extra options) on a free port of 127.0.0.1; yield the process and its URL once it answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -73,6 +75,7 @@ def running_server(db_url: str, *, workers: int = 2, timeout: float = 30.0) -> I
         str(port),
         "--workers",
         str(workers),
+        *(extra or []),
     ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from http_api.auth import RateLimiter
 from http_api.problems import PROBLEM_JSON, TYPE_BASE
 from http_api.settings import ApiSettings
 from ledger import DatabaseUnavailableError, Ledger
@@ -50,15 +49,6 @@ def test_over_the_rate_a_key_gets_429_with_retry_after(db_url: str, keys: Keys) 
         assert [a.status_code for a in answers] == [200, 200, 429]
         assert answers[2].headers["retry-after"] == "2"
         assert client.get("/v1/log", headers=keys.pii).status_code == 200  # another key has its own bucket
-
-
-def test_the_bucket_refills_at_the_rate() -> None:
-    now = [0.0]
-    limiter = RateLimiter(rate=2, burst=1, clock=lambda: now[0])
-    assert limiter.wait_needed("k") == 0
-    assert limiter.wait_needed("k") == pytest.approx(0.5)
-    now[0] = 0.5
-    assert limiter.wait_needed("k") == 0
 
 
 def test_an_unexpected_error_is_a_500_problem_without_a_trace(client: TestClient, keys: Keys, monkeypatch) -> None:

@@ -21,7 +21,7 @@ def test_every_endpoint_has_an_example_and_answers_errors_as_problems() -> None:
     document = json.loads(openapi_text())
     schemas = document["components"]["schemas"]
     operations = [(path, method, op) for path, methods in document["paths"].items() for method, op in methods.items()]
-    assert len(operations) == 16
+    assert len(operations) == 19
     for path, method, operation in operations:
         content = operation["responses"]["200"]["content"]
         referenced = [c["schema"].get("$ref", "").rsplit("/", 1)[-1] for c in content.values() if "schema" in c]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli_commands.options import DAY, LedgerContext, format_options
+from cli_commands.options import DAY, LedgerContext, check_range, format_options
 
 if TYPE_CHECKING:
     from ledger.output import OutputFormat
@@ -59,4 +59,5 @@ def sample(start: date, end: date | None, seed: int) -> None:
     """
     from ledger.sample_data import sample_rates_csv
 
+    check_range(start, end or datetime.now(UTC).date(), "--from", "--to")
     click.echo(sample_rates_csv(start, end or datetime.now(UTC).date(), seed), nl=False)

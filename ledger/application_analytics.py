@@ -1,12 +1,14 @@
-"""The application's analytics use cases: exchange rates for converting money."""
+"""The application's analytics use cases: exchange rates for converting money, cohorts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from commands.rates_input import RatesFileError, parse_rates
-from ledger.application_base import LedgerBase
+from ledger.application_base import LedgerBase, Moment
+from ledger.queries import cohorts as cohort_queries
 from ledger.results import RatesImport
+from ledger.results_analytics import CohortsResult
 from ledger.storage.rates import import_rates
 
 
@@ -29,4 +31,32 @@ class LedgerAnalytics(LedgerBase):
             first_day=days[0] if days else None,
             last_day=days[-1] if days else None,
             base=self.config.ledger.currency,
+        )
+
+    def cohorts(
+        self,
+        *,
+        by: str = "month",
+        metric: str = "retention",
+        convention: str = "n_period",
+        as_of: Moment = None,
+        known_at: Moment = None,
+        currency: str | None = None,
+        progress: bool = False,
+    ) -> CohortsResult:
+        """Return the cohort table: customers by first purchase month (or week), retention or revenue in each later one.
+
+        convention n_period counts activity in exactly period k; unbounded in period k
+        or any later one (for revenue: the running total of periods 0..k).
+        """
+        return cohort_queries.cohorts(
+            self.store,
+            self.config,
+            by=by,
+            metric=metric,
+            convention=convention,
+            as_of=self._bound(as_of),
+            known_at=self._bound(known_at),
+            currency=currency,
+            progress=progress,
         )

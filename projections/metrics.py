@@ -89,6 +89,8 @@ class Bucket:
     quality_gap: Mean = field(default_factory=Mean)
     filed: int = 0
     resolved: int = 0
+    sent: int = 0  # surveys sent in the period
+    responded: int = 0  # of those, the ones answered
     # The times of the complaints resolved, or only the middle one or two of them: all their median needs.
     response_micros: list[int] = field(default_factory=list)
     resolution_micros: list[int] = field(default_factory=list)
@@ -159,14 +161,25 @@ class Buckets(dict[tuple[str, str], Bucket]):
 
 
 def buckets_of(items: Iterable[tuple[str, dict[str, Any]]], f: TrendFilter) -> Buckets:
-    """Gather ("answer" | "complaint", dict with datetimes) items into one bucket per period (and split value)."""
+    """Gather ("answer" | "complaint" | "sent", dict) items into one bucket per period (and split value)."""
     buckets = Buckets(f)
     for kind, item in items:
         if kind == "answer":
             _add_answer(item, buckets)
+        elif kind == "sent":
+            _add_sent(item, buckets)
         else:
             _add_complaint(item, buckets)
     return buckets
+
+
+def _add_sent(s: dict[str, Any], buckets: Buckets) -> None:
+    """Count a survey on the day it was first sent (fixed-width UTC text), with whether it was answered."""
+    day = date.fromisoformat(s["sent_at"][:10])
+    if buckets.filter.keep(s, day):
+        b = buckets.at(day, s.get(buckets.filter.split or ""))
+        b.sent += 1
+        b.responded += s["answered"]
 
 
 def _add_answer(a: dict[str, Any], buckets: Buckets) -> None:

@@ -18,15 +18,17 @@ import orjson
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text
 
 from commands.currencies import MINOR_UNITS
+from projections import purchase_rows
 from projections.facts import Fact
 
 NAME = "profiles"
-VERSION = 2
+VERSION = 3  # 3: purchase days and amounts as rows (projections.purchase_rows)
 
 
 def define_tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
     """Define this projection's tables with a generation prefix."""
     return {
+        **purchase_rows.define_tables(metadata, prefix),
         "customers": Table(
             f"{prefix}customers",
             metadata,
@@ -51,7 +53,7 @@ def define_tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
             Column("channels", Text, nullable=False),
             Column("money", Text, nullable=False),
             Column("days", Text, nullable=False),
-        )
+        ),
     }
 
 
@@ -196,4 +198,5 @@ def build_record(customer: str, facts: list[Fact]) -> CustomerRecord:
 
 def rows(customer: str, facts: list[Fact]) -> dict[str, list[dict[str, Any]]]:
     """Return this projection's rows for one customer."""
-    return {"customers": [build_record(customer, facts).to_row()]}
+    record = build_record(customer, facts)
+    return {"customers": [record.to_row()], **purchase_rows.purchase_rows(customer, record.segment, record.days)}

@@ -15,6 +15,7 @@ from typing import Literal
 
 from commands.currencies import MINOR_UNITS
 from ledger.config import LedgerConfig
+from ledger.privacy import states as privacy_states
 from ledger.queries.read_models import read_models
 from ledger.queries.view import View
 from ledger.results import ClvRow, CustomerProfile, CustomerSummary, QueryResult, StageChange
@@ -95,11 +96,20 @@ def customers(
     as_of: datetime | None = None,
     known_at: datetime | None = None,
     currency: str | None = None,
+    consent: str | None = None,
     progress: bool = False,
 ) -> QueryResult[CustomerSummary]:
-    """Return customers with their stage, churn-risk flag, RFM scores and value segment, filtered."""
+    """Return customers with their stage, churn-risk flag, RFM scores and value segment, filtered.
+
+    Restricted customers are left out (and counted); with consent, only those whose consent
+    to that purpose stands granted as of the date are listed.
+    """
     view = View(store, config, as_of, known_at, currency)
-    records, behind = view.records(progress=progress)
+    seen, behind = view.records(progress=progress)
+    records, restricted = privacy_states.without_restricted(store, seen)
+    if consent is not None:
+        allowed = privacy_states.may_contact(store, consent, as_of, known_at)
+        records = [record for record in records if record.customer in allowed]
     summaries = []
     inputs: dict[str, tuple[int, int, int]] = {}
     for record in records:
@@ -128,7 +138,7 @@ def customers(
                 vip=bool(score and score.vip),
             )
         )
-    return QueryResult(rows, behind)
+    return QueryResult(rows, behind, restricted)
 
 
 def export_rfm(
@@ -146,7 +156,7 @@ def export_rfm(
     places = MINOR_UNITS[view.base]
     convert = view.convert
     records, _ = view.records(progress=progress)
-    for record in records:
+    for record in privacy_states.skip_restricted(store, records):
         totals: dict[str, int] = {}
         for d, cur, paid, _, purchases, _ in record.days:
             if purchases:

@@ -179,8 +179,11 @@ class View:
         """Return the key the thresholds of this view's day are kept under, for the profiles table models read."""
         generation = models.generations["profiles"]
         assert generation is not None
-        # The rates' version is part of the currency: an import makes the next ranking compute afresh.
-        return generation, models.positions["profiles"], self.on, f"{self.base}@{self._rates()[1]}"
+        return generation, models.positions["profiles"], self.on, self.money_key()
+
+    def money_key(self) -> str:
+        """Return the reporting currency with the rates' version: an import makes kept figures compute afresh."""
+        return f"{self.base}@{self._rates()[1]}"
 
     def rank(self, connection: Connection, models: ReadModels) -> rfm.Thresholds | None:
         """Return the RFM thresholds of this view's day, from the purchase days of every row of the profiles table."""

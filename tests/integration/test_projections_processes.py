@@ -91,7 +91,11 @@ def test_a_rebuild_killed_mid_way_leaves_the_old_tables_serving_and_the_next_reb
         "lp_complaints_g3_complaints",
         "lp_complaints_g3_resolutions",
         "lp_profiles_g3_customers",
+        "lp_profiles_g3_purchase_amounts",
+        "lp_profiles_g3_purchase_days",
+        "lp_profiles_g3_purchase_refunds",
         "lp_satisfaction_g3_answers",
+        "lp_satisfaction_g3_sent",
     ]
     assert [s.state for s in ledger.projections_status()] == ["current"] * 3
     assert ledger.profile("C-1").spend == {"EUR": "15.00"}

@@ -91,7 +91,8 @@ SCORE_RANGES: dict[SurveyKind, tuple[int, int]] = {
 class EventData(BaseModel):
     """Base of every event's data: frozen, no unknown fields, versioned for upcasting."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+    # Built on first validation, not at import: a query that validates no event data pays nothing for it.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False, defer_build=True)
 
     wire_name: ClassVar[str]
     # Bump class_version and add a static ``upcast_v{n}_v{n+1}(state: dict)`` when

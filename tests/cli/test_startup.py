@@ -56,6 +56,21 @@ def test_a_query_loads_no_library_of_other_commands(db, args):
     assert result.stderr.splitlines()[-1] == "[]"
 
 
+def test_a_query_builds_no_event_model(db):
+    """The event models build their validators when first used: a query, which validates no event data, builds none."""
+    code = (
+        "import json, sys\nfrom cli import main\nfrom commands.event_fields import EventData\n"
+        f"try:\n    main({['--db', db, 'profile', 'C-1']!r})\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        "def models(base):\n    for model in base.__subclasses__():\n        yield model\n        yield from models(model)\n"
+        "found = list(models(EventData))\n"
+        "print(json.dumps([len(found), [m.__name__ for m in found if m.__pydantic_complete__]]), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=environment())
+    assert result.returncode == 0, result.stderr
+    count, built = json.loads(result.stderr.splitlines()[-1])
+    assert count > 10 and built == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("flag", ["--help", "--version"])
 def test_help_and_version_take_under_0_3_s_as_whole_processes(flag):

@@ -31,7 +31,7 @@ from ledger.audit.side_fold import (
 )
 from ledger.identity.check import TOPICS as IDENTITY_TOPICS
 from ledger.identity.check import IdentityEvent, check_identifiers
-from ledger.storage.log_reader import as_uuid, log_head, raw_pages
+from ledger.storage.log_reader import log_head, raw_pages
 from ledger.storage.side_tables import complaints_table, event_ids_table, orders_table
 from ledger.storage.store import EventStore
 
@@ -61,7 +61,8 @@ def check_side_tables(store: EventStore) -> SideTablesChecked:
             event_ids = _check_event_ids(store, connection, head, rows, folds, identity_events)
         finally:  # its cursor, before the connection goes (a mismatch leaves it part-read)
             rows.close()
-        by_stream = {as_uuid(stream_id): fold for stream_id, fold in folds.items()}
+        # By the side tables' stream id as the driver gives it: each row's is then looked up as read, with no UUID made of it.
+        by_stream = {_side_form(stream_id): fold for stream_id, fold in folds.items()}
         orders = _check_orders(connection, by_stream)
         complaints = _check_complaints(connection, by_stream)
         identifiers = check_identifiers(store, connection, identity_events)
@@ -180,7 +181,20 @@ def _side_uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(hex=str(value))
 
 
-def _check_orders(connection: Connection, folds: dict[UUID, StreamFold]) -> int:
+def _side_form(stream_id: Any) -> Any:
+    """Return the events table's stream id (native on PostgreSQL, 16 bytes on SQLite) as the side tables store it.
+
+    That is a UUID on PostgreSQL, its 32 lowercase hex digits on SQLite.
+    """
+    return stream_id if isinstance(stream_id, UUID) else bytes(stream_id).hex()
+
+
+def _canonical(stream_id: Any) -> Any:
+    """Return a side table's stream id in ``_side_form``: a row may spell it otherwise (capitals, dashes)."""
+    return stream_id if isinstance(stream_id, UUID) else UUID(hex=str(stream_id)).hex
+
+
+def _check_orders(connection: Connection, folds: dict[Any, StreamFold]) -> int:
     """Compare every ledger_orders row with the folds, then name any order the log has and the table lacks."""
     expected = {
         (stream, order_id): order_values(order) for stream, fold in folds.items() for order_id, order in fold.orders.items()
@@ -189,14 +203,16 @@ def _check_orders(connection: Connection, folds: dict[UUID, StreamFold]) -> int:
     sql = (
         f"SELECT stream_id, order_id, currency, paid_minor, refunded_minor FROM {orders_table.name} ORDER BY stream_id, order_id"
     )
+    pop = expected.pop
     for stream_id, order_id, currency, paid, refunded in connection.exec_driver_sql(sql):
-        stream = _side_uuid(stream_id)
-        wanted = expected.pop((stream, order_id), None)
+        wanted = pop((stream_id, order_id), None)
+        if wanted is None:  # not under the id as read: another spelling of it, or no such order
+            wanted = pop((_canonical(stream_id), order_id), None)
         found = (currency, paid, refunded)
         if wanted != found:
             problem = f"the row says {describe_order(found)}, the log gives {describe_order(wanted)}"
-            customer = _customer(folds, stream)
-            raise SideTableMismatchError(orders_table.name, order_key(order_id, customer, stream), problem)
+            customer = _customer(folds, _canonical(stream_id))
+            raise SideTableMismatchError(orders_table.name, order_key(order_id, customer, _side_uuid(stream_id)), problem)
         checked += 1
     for stream, order_id in sorted(expected, key=lambda k: (str(k[0]), k[1])):
         problem = f"no row, the log gives {describe_order(expected[(stream, order_id)])}"
@@ -204,20 +220,22 @@ def _check_orders(connection: Connection, folds: dict[UUID, StreamFold]) -> int:
     return checked
 
 
-def _check_complaints(connection: Connection, folds: dict[UUID, StreamFold]) -> int:
+def _check_complaints(connection: Connection, folds: dict[Any, StreamFold]) -> int:
     """Compare every ledger_complaints row with the folds, then name any complaint the log has and the table lacks."""
     expected = {
         (stream, complaint_id): status.value for stream, fold in folds.items() for complaint_id, status in fold.complaints.items()
     }
     checked = 0
     sql = f"SELECT stream_id, complaint_id, status FROM {complaints_table.name} ORDER BY stream_id, complaint_id"
+    pop = expected.pop
     for stream_id, complaint_id, status in connection.exec_driver_sql(sql):
-        stream = _side_uuid(stream_id)
-        wanted = expected.pop((stream, complaint_id), None)
+        wanted = pop((stream_id, complaint_id), None)
+        if wanted is None:  # as for orders
+            wanted = pop((_canonical(stream_id), complaint_id), None)
         if wanted != status:
             says = "no such complaint" if wanted is None else repr(wanted)
             problem = f"the row says {status!r}, the log gives {says}"
-            key = complaint_key(complaint_id, _customer(folds, stream), stream)
+            key = complaint_key(complaint_id, _customer(folds, _canonical(stream_id)), _side_uuid(stream_id))
             raise SideTableMismatchError(complaints_table.name, key, problem)
         checked += 1
     for stream, complaint_id in sorted(expected, key=lambda k: (str(k[0]), k[1])):
@@ -226,7 +244,7 @@ def _check_complaints(connection: Connection, folds: dict[UUID, StreamFold]) -> 
     return checked
 
 
-def _customer(folds: dict[UUID, StreamFold], stream: UUID) -> str | None:
+def _customer(folds: dict[Any, StreamFold], stream: Any) -> str | None:
     """Return the customer of a stream the log has events of, else None."""
     fold = folds.get(stream)
     return None if fold is None else fold.customer

@@ -61,6 +61,7 @@ def check_identifiers(store: EventStore, connection: Connection, events: list[Id
         for r in connection.execute(select(identifiers_table))
     ]
     keys = CustomerKeys(store.engine, store.keys)
+    keys.load(connection, [state["customer"] for _, _, state in events] + [held[3] for held in stored])
     # An erased customer's rows left the index with their values' key: the others' holdings are as if they never linked.
     kept = [event for event in events if not keys.of(event[2]["customer"])[1]]
     values = [_value(keys, state, readable) for _, _, state in kept]

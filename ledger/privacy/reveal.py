@@ -6,10 +6,12 @@ an erasure holds at once in every process: no data key outlives the read that ne
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from commands.records import stream_id_for
 from ledger.privacy.cipher import CannotOpenError, FieldCipher, field_context, is_sealed
@@ -19,6 +21,10 @@ from ledger.privacy.masking import ERASED, MASK, mask
 from ledger.storage.side_tables import data_keys_table
 
 UNREADABLE = "[unreadable]"
+_KEY_ROW = select(
+    data_keys_table.c.stream_id, data_keys_table.c.wrapped, data_keys_table.c.master_key_id, data_keys_table.c.erased_at
+)
+_CHUNK = 500  # stream ids per query of ``CustomerKeys.load`` (well within every backend's limit on parameters)
 
 
 class CustomerKeys:
@@ -28,6 +34,7 @@ class CustomerKeys:
         self.engine = engine
         self.ring = ring
         self._found: dict[str, tuple[FieldCipher | None, bool, bool]] = {}
+        self._loaded: dict[str, Any] = {}  # key rows read by ``load`` (None for none), not yet opened
 
     def of(self, customer: str) -> tuple[FieldCipher | None, bool, bool]:
         """Return (cipher or None, erased, has a stored key) for a customer, looked up once per read."""
@@ -36,21 +43,41 @@ class CustomerKeys:
             found = self._found[customer] = (None, False, False)  # a ledger made before encryption, opened read-only
         if found is None:
             stream_id = stream_id_for(customer)
-            table = data_keys_table
-            with self.engine.connect() as connection:
-                row = connection.execute(
-                    select(table.c.wrapped, table.c.master_key_id, table.c.erased_at).where(table.c.stream_id == stream_id)
-                ).first()
-            if row is None:
-                found = (None, False, False)
-            elif row.erased_at is not None:
-                found = (None, True, False)
-            elif self.ring.master is None:
-                found = (None, False, True)
+            if customer in self._loaded:
+                row = self._loaded[customer]
             else:
-                found = (self.ring.open_row(stream_id, row.wrapped, row.master_key_id), False, True)
-            self._found[customer] = found
+                with self.engine.connect() as connection:
+                    row = connection.execute(_KEY_ROW.where(data_keys_table.c.stream_id == stream_id)).first()
+            found = self._found[customer] = self._opened(stream_id, row)
         return found
+
+    def load(self, connection: Connection, customers: Iterable[str]) -> None:
+        """Read many customers' key rows at once in ``connection``'s transaction, for ``of`` to open when asked.
+
+        For a verify, which needs every customer of the log's identity events: one query per
+        chunk instead of a connection and a query per customer, and the rows as of its snapshot.
+        The keys are opened by ``of`` as before, so that a key that cannot be opened fails there.
+        """
+        if self.ring.without_key_table:
+            return
+        by_stream = {stream_id_for(customer): customer for customer in set(customers) if customer not in self._found}
+        streams = list(by_stream)
+        for customer in by_stream.values():
+            self._loaded[customer] = None
+        for start in range(0, len(streams), _CHUNK):
+            chunk = streams[start : start + _CHUNK]
+            for row in connection.execute(_KEY_ROW.where(data_keys_table.c.stream_id.in_(chunk))):
+                self._loaded[by_stream[row.stream_id]] = row
+
+    def _opened(self, stream_id: UUID, row: Any) -> tuple[FieldCipher | None, bool, bool]:
+        """Return what ``of`` says of a customer given their key row (None for none)."""
+        if row is None:
+            return None, False, False
+        if row.erased_at is not None:
+            return None, True, False
+        if self.ring.master is None:
+            return None, False, True
+        return self.ring.open_row(stream_id, row.wrapped, row.master_key_id), False, True
 
 
 class Reveal:

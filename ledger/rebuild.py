@@ -10,16 +10,20 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable
 
+from ledger.errors import RebuildInterruptedError
 from ledger.projection_runner import BATCH, GenerationCursor, apply_batch, progress_bar, read_model_transaction, write_rows
 from ledger.rebuild_upper_half import MIDDLE_STREAM, upper_half
 from ledger.storage.log_reader import log_head, scan_streams
+from ledger.storage.persistence import SQLITE_CACHE_KIB
 from ledger.storage.projection_state import ProjectionState
-from ledger.storage.store import EventStore
+from ledger.storage.store import SCAN_CACHE_KIB, EventStore
 from projections.facts import effective
 from projections.registry import Projection, tables_for
 
@@ -84,12 +88,15 @@ def _rebuild(store: EventStore, state: ProjectionState, projections: list[Projec
     with read_model_transaction(store) as connection:
         head = log_head(store, connection)
         targets = [_start(connection, state, projection) for projection in projections]
+    counted = _CountedBar()
     try:
         with progress_bar(head, "rebuild " + ",".join(p.name for p in projections), progress) as bar:
-            scanned = _fill(store, targets, head, bar)
+            counted.bar = bar
+            scanned = _fill(store, targets, head, counted)
             for target in targets:
                 target.position = head
             with read_model_transaction(store) as connection:
+                _create_indexes(store, connection, targets)
                 for target in targets:
                     state.set_position(connection, target.projection.name, target.generation, head)
             # Events appended during the scan: the incremental path, on the new tables.
@@ -100,21 +107,56 @@ def _rebuild(store: EventStore, state: ProjectionState, projections: list[Projec
         _switch(store, state, targets)
     except KeyboardInterrupt:
         _abandon(store, state, targets)
-        raise
+        raise RebuildInterruptedError([p.name for p in projections], counted.events, head) from None
     return scanned
 
 
+class _CountedBar:
+    """Forwards to the progress bar and counts the events scanned, for an interruption's report (shown or not)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.events = 0
+
+    def update(self, events: int) -> None:
+        self.events += events
+        if self.bar is not None:
+            self.bar.update(events)
+
+
 def _start(connection: Connection, state: ProjectionState, projection: Projection) -> GenerationCursor:
-    """Drop any stale generation, create the new generation's tables and mark the rebuild."""
+    """Drop any stale generation, create the new generation's tables (without their indexes) and mark the rebuild."""
     meta = state.read(connection, lock=True)[projection.name]
     on_disk = state.generations_on_disk(connection, projection.name)
     for generation in on_disk - {meta.generation}:
         _drop(connection, state, projection.name, generation)
     generation = max([*on_disk, meta.generation or 0, meta.building or 0]) + 1
     for table in tables_for(projection.name, generation).values():
-        table.create(connection)
+        # The secondary indexes come after the fill (_create_indexes): one sort each, not a B-tree insert per row.
+        connection.execute(CreateTable(table))
     state.update(connection, projection.name, building=generation)
     return GenerationCursor(projection, generation, 0)
+
+
+def _create_indexes(store: EventStore, connection: Connection, targets: list[GenerationCursor]) -> None:
+    with _small_cache(store, connection):  # bounds the memory of each index's sort
+        for target in targets:
+            for table in tables_for(target.projection.name, target.generation).values():
+                for index in table.indexes:
+                    index.create(connection)
+
+
+@contextmanager
+def _small_cache(store: EventStore, connection: Connection) -> Iterator[None]:
+    """On SQLite, give the connection a small page cache meanwhile: for work that passes once over many pages."""
+    if store.is_postgres:
+        yield
+        return
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SCAN_CACHE_KIB}")
+    try:
+        yield
+    finally:  # a pooled connection: back to the ledger's cache for whoever uses it next
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
 
 def _fill(store: EventStore, targets: list[GenerationCursor], head: int, bar: Any) -> int:
@@ -159,8 +201,25 @@ def _fill_streams(store: EventStore, targets: list[GenerationCursor], head: int,
 def _flush(store: EventStore, targets: list[GenerationCursor], buffers: list[dict[str, list[dict[str, Any]]]]) -> None:
     with read_model_transaction(store) as connection:
         for target, buffer in zip(targets, buffers, strict=True):
-            write_rows(connection, target, buffer)
+            if store.is_postgres:
+                _copy_rows(connection, target, buffer)
+            else:
+                write_rows(connection, target, buffer)
             buffer.clear()
+
+
+def _copy_rows(connection: Connection, target: GenerationCursor, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """PostgreSQL: COPY the rows into the new generation's tables, one stream per table, not a statement per row."""
+    tables = tables_for(target.projection.name, target.generation)
+    cursor: Any = connection.connection.cursor()  # psycopg's, which has copy()
+    with cursor:
+        for key, batch in rows.items():
+            if batch:
+                columns = [column.name for column in tables[key].columns]
+                values = itemgetter(*columns)  # every table has several columns: tuples
+                with cursor.copy(f"COPY {tables[key].name} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(values(row))
 
 
 def _switch(store: EventStore, state: ProjectionState, targets: list[GenerationCursor]) -> None:
@@ -174,7 +233,8 @@ def _switch(store: EventStore, state: ProjectionState, targets: list[GenerationC
         for target in targets:
             name, version = target.projection.name, target.projection.version
             state.update(connection, name, generation=target.generation, version=version, building=None)
-    with read_model_transaction(store) as connection:
+    # Dropping a table reads each of its pages once (SQLite frees them): with a small cache, which it would fill.
+    with read_model_transaction(store) as connection, _small_cache(store, connection):
         for name, generation in old.items():
             if generation is not None:
                 _drop(connection, state, name, generation)

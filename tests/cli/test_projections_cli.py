@@ -152,3 +152,16 @@ def test_a_late_survey_answer_changes_last_months_nps_only_known_at_after_its_re
     unknown_then = run(db, "profile", "C-4", "--known-at", before.isoformat())
     assert unknown_then.exit_code == 1 and "nothing occurred or was known by then" in unknown_then.output
     assert json.loads(run(db, "profile", "C-4", "--known-at", after.isoformat(), "--json").stdout)["last_nps"] == 0
+
+
+def test_a_missing_rate_fails_the_query_that_needs_it_not_the_rebuild(db):
+    # Inside the trailing year, so that ranking customers by spend needs the USD rate.
+    day = datetime.now(UTC).date().replace(day=1).isoformat()
+    bought = run(db, "append", "purchase", "--customer", "C-3", "--at", day, "order_id=U-1", "amount=5.00", "currency=USD")
+    assert bought.exit_code == 0, bought.output
+    rebuilt = run(db, "projections", "rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert run(db, "projections", "run").exit_code == 0
+    ranked = run(db, "customers")
+    assert ranked.exit_code == 1
+    assert f"no exchange rate for USD on or before {day}" in ranked.output

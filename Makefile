@@ -8,7 +8,7 @@ LEDGER = $(abspath $(BIN))/ledger --db sqlite:///ledger.db
 # The project's own code, as pyproject.toml ships it, and its benchmark.
 SOURCES = cli.py cli_commands http_api ledger commands projections bench
 
-.PHONY: demo test test-fast lint bench docs install
+.PHONY: demo test test-fast lint bench docs install chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,20 @@ demo: install
 	cd $(DEMO_DIR) && $(LEDGER) projections rebuild
 	cd $(DEMO_DIR) && $(LEDGER) profile C-000001
 	cd $(DEMO_DIR) && $(LEDGER) trends --by month --from 2024-01-01
+	cd $(DEMO_DIR) && $(LEDGER) cohorts --by month
+	cd $(DEMO_DIR) && $(LEDGER) report --html report.html
 	cd $(DEMO_DIR) && $(LEDGER) verify
 
 # Every test: unit, integration and CLI, on SQLite and, with LEDGER_TEST_POSTGRES_URL set, on PostgreSQL.
-test: install
+test: install chromium
 	$(BIN)/python -m pytest -q
+
+# The report's browser test drives Debian's Chromium: playwright cannot download a browser of its own
+# where only the package registries are reachable.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	{ [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } || \
+	{ echo "chromium is missing and this is not root: apt-get install chromium" >&2; exit 1; }
 
 # The loop while coding, in under a minute on two cores: every layer on SQLite, without the tests
 # marked `slow` (races of several processes, the 100,000-event verify, the README's demo end to end)

@@ -29,6 +29,7 @@ from commands.event_fields import (
     check_minor_units,
     personal,
 )
+from commands.events_identity import IDENTITY_EVENTS
 from commands.events_privacy import PRIVACY_EVENTS
 from commands.whole_numbers import WholeNumber
 
@@ -171,6 +172,17 @@ class SurveyAnswered(EventData):
         return score
 
 
+class SurveySent(EventData):
+    """A satisfaction survey was sent to the customer: the answers to it give the response rate."""
+
+    wire_name: ClassVar[str] = "survey_sent"
+
+    survey_id: Identifier
+    kind: SurveyKind | None = None
+    channel: Channel | None = None
+    about: Identifier | None = None
+
+
 class EventVoided(EventData):
     """An earlier event of this customer is void: queries treat it as if it never happened."""
 
@@ -190,21 +202,19 @@ class EventCorrected(EventData):
     reason: str | None = personal(max_length=FREE_TEXT_MAX)
 
 
-EVENT_TYPES: dict[str, type[EventData]] = {
-    cls.wire_name: cls
-    for cls in (
-        CustomerRegistered,
-        CustomerUpdated,
-        ContactLogged,
-        PurchaseRecorded,
-        RefundIssued,
-        ComplaintFiled,
-        ComplaintResponded,
-        ComplaintResolved,
-        ComplaintReopened,
-        SurveyAnswered,
-        EventVoided,
-        EventCorrected,
-        *PRIVACY_EVENTS,
-    )
-}
+CORE_EVENTS: tuple[type[EventData], ...] = (
+    CustomerRegistered,
+    CustomerUpdated,
+    ContactLogged,
+    PurchaseRecorded,
+    RefundIssued,
+    ComplaintFiled,
+    ComplaintResponded,
+    ComplaintResolved,
+    ComplaintReopened,
+    SurveySent,
+    SurveyAnswered,
+    EventVoided,
+    EventCorrected,
+)
+EVENT_TYPES: dict[str, type[EventData]] = {cls.wire_name: cls for cls in (*CORE_EVENTS, *PRIVACY_EVENTS, *IDENTITY_EVENTS)}

@@ -163,6 +163,9 @@ class NewEvent:
     actor: str | None
     correlation_id: str | None
     data: EventData
+    # The customer named by an identifier (kind, value as given) rather than a key: the write
+    # transaction resolves it to the holder and sets ``customer`` (empty until then).
+    addressed_by: tuple[str, str] | None = None
 
     def sealed(
         self, *, position: int, stream: str, version: int, recorded_at: str, prev_hash: str, protect: Protect | None = None

@@ -21,6 +21,8 @@ from commands.events import (
     PurchaseRecorded,
     RefundIssued,
 )
+from commands.events_identity import IDENTITY_TYPES
+from commands.events_privacy import FINAL_TYPES
 from commands.inputs import pydantic_problems
 from commands.stream_state import ComplaintStatus, StreamState, Target, to_minor_units
 
@@ -131,6 +133,10 @@ def check_target(state: StreamState, target_event_id: str) -> Target:
         raise RuleViolationError("data.target_event_id", f"event {target_event_id} is voided")
     if target.is_correction:
         raise RuleViolationError("data.target_event_id", f"event {target_event_id} is a correction: corrections are final")
+    if target.type in FINAL_TYPES:
+        raise RuleViolationError("data.target_event_id", f"a {target.type} is final: record a further privacy event instead")
+    if target.type in IDENTITY_TYPES:
+        raise RuleViolationError("data.target_event_id", f"a {target.type} is final: link or unlink the identifier instead")
     return target
 
 

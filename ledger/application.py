@@ -17,9 +17,12 @@ from commands.records import NewEvent
 from ledger import importing
 from ledger.application_analytics import LedgerAnalytics
 from ledger.application_base import Moment
+from ledger.application_identity import LedgerIdentity
 from ledger.application_operations import LedgerOperations
 from ledger.application_privacy import LedgerPrivacy
 from ledger.application_reads import LedgerReads
+from ledger.application_report import LedgerReport
+from ledger.application_warehouse import LedgerWarehouse
 from ledger.config import LedgerConfig, load_config
 from ledger.errors import ClosedStore
 from ledger.privacy.master_key import load_master_key
@@ -35,7 +38,7 @@ from ledger.writing import append_batch, append_events
 DEFAULT_DATABASE_URL = "sqlite:///ledger.db"
 
 
-class Ledger(LedgerReads, LedgerOperations, LedgerAnalytics, LedgerPrivacy):
+class Ledger(LedgerReads, LedgerOperations, LedgerAnalytics, LedgerPrivacy, LedgerWarehouse, LedgerReport, LedgerIdentity):
     """An event ledger of customer interactions on one database.
 
     The write use cases are here; the reads (``application_reads``) and the operator
@@ -63,6 +66,8 @@ class Ledger(LedgerReads, LedgerOperations, LedgerAnalytics, LedgerPrivacy):
         self.store = EventStore(
             self.url, sqlite_synchronous=self.config.ledger.sqlite_synchronous, master_key=master_key, create=create
         )
+        self.store.keys.purposes = frozenset(self.config.privacy.consent_purposes)
+        self.store.identity.settings = self.config.identity
 
     def close(self) -> None:
         """Release the database connections; any later use raises LedgerClosedError."""
@@ -88,7 +93,7 @@ class Ledger(LedgerReads, LedgerOperations, LedgerAnalytics, LedgerPrivacy):
     def append(
         self,
         type: str,
-        customer: str,
+        customer: str | dict[str, str],
         data: dict[str, Any] | None = None,
         *,
         occurred_at: Moment = None,
@@ -96,8 +101,13 @@ class Ledger(LedgerReads, LedgerOperations, LedgerAnalytics, LedgerPrivacy):
         source: str | None = None,
         actor: str | None = None,
         correlation_id: str | None = None,
+        expected_version: int | None = None,
     ) -> Receipt:
-        """Append one event in its own durable transaction; a known event_id is reported as a duplicate."""
+        """Append one event in its own durable transaction; a known event_id is reported as a duplicate.
+
+        With expected_version, store it only if the customer's stream is at that version (0: a new
+        customer), else raise VersionConflictError.
+        """
         raw: dict[str, Any] = {
             "type": type,
             "customer": customer,
@@ -110,20 +120,28 @@ class Ledger(LedgerReads, LedgerOperations, LedgerAnalytics, LedgerPrivacy):
         }
         event = self.parse(raw)
         with self.store.write() as transaction:
-            result = append_batch(transaction, [event], strict=True)
+            result = append_batch(transaction, [event], strict=True, expected_version=expected_version)
         if result.stored:
             return Receipt(event.event_id, result.stored[0].position, duplicate=False)
         return Receipt(event.event_id, self.store.position_of(event.event_id), duplicate=True)
 
-    def append_many(self, events: Iterable[dict[str, Any] | EventInput | NewEvent], *, strict: bool = False) -> AppendResult:
+    def append_many(
+        self,
+        events: Iterable[dict[str, Any] | EventInput | NewEvent],
+        *,
+        strict: bool = False,
+        expected_version: int | None = None,
+    ) -> AppendResult:
         """Append a batch in one transaction.
 
         Invalid events and rule violations are rejected one by one (listed in
         the result), or, when strict, the first one raises and nothing is stored.
+        With expected_version, the events (of one customer) are stored only if its
+        stream is at that version, else VersionConflictError.
         """
         if isinstance(events, str | bytes | dict) or not isinstance(events, Iterable):
             raise InvalidArgumentError(f"events: expected a list of events, got {type(events).__name__}")
-        return append_events(self.store, self.parse, events, strict=strict)
+        return append_events(self.store, self.parse, events, strict=strict, expected_version=expected_version)
 
     def import_file(
         self,

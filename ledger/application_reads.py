@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Literal
 
-from commands.errors import CustomerNotFoundError
+from commands.errors import CustomerNotFoundError, InvalidArgumentError
 from commands.inputs import require_text
 from commands.records import RecordedEvent
 from commands.timeutil import lower_bound
@@ -85,9 +85,17 @@ class LedgerReads(LedgerBase):
         as_of: Moment = None,
         known_at: Moment = None,
         currency: str | None = None,
+        consent: str | None = None,
         progress: bool = False,
     ) -> QueryResult[CustomerSummary]:
-        """Return customers with their stage, churn-risk flag, RFM scores and value segment, filtered."""
+        """Return customers with their stage, churn-risk flag, RFM scores and value segment, filtered.
+
+        Restricted customers are left out (counted in ``restricted``); with consent (a configured
+        purpose), only those whose consent to it stands granted as of the date.
+        """
+        if consent is not None and consent not in self.config.privacy.consent_purposes:
+            known = ", ".join(self.config.privacy.consent_purposes)
+            raise InvalidArgumentError(f"consent: unknown purpose {consent!r} (configured: {known})")
         return customer_queries.customers(
             self.store,
             self.config,
@@ -98,6 +106,7 @@ class LedgerReads(LedgerBase):
             as_of=self._bound(as_of),
             known_at=self._bound(known_at),
             currency=currency,
+            consent=consent,
             progress=progress,
         )
 
@@ -112,12 +121,22 @@ class LedgerReads(LedgerBase):
         split: Literal["channel", "segment"] | None = None,
         as_of: Moment = None,
         known_at: Moment = None,
+        currency: str | None = None,
         progress: bool = False,
     ) -> QueryResult[TrendRow]:
-        """Return NPS, CSAT, CES, ACSI-style means and complaint times per period (and channel or segment)."""
+        """Return NPS, CSAT, CES (with sampling error), complaint and buyer figures per period (and channel or segment).
+
+        Revenue is in currency (default the base currency).
+        """
         f = TrendFilter(by=by, start=start, end=end, channel=channel, segment=segment, split=split)
         return reports.trends(
-            self.store, self.config, f, as_of=self._bound(as_of), known_at=self._bound(known_at), progress=progress
+            self.store,
+            self.config,
+            f,
+            as_of=self._bound(as_of),
+            known_at=self._bound(known_at),
+            currency=currency,
+            progress=progress,
         )
 
     def complaints(

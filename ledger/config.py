@@ -6,15 +6,19 @@ import os
 import tomllib
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from commands.errors import ConfigurationError
 from commands.event_fields import CurrencyCode
+from commands.events_identity import IdentifierKind
+from commands.events_privacy import DEFAULT_PURPOSES, Purpose
 from commands.timeutil import load_timezone
+from ledger.config_http import HttpSettings
 from projections.lifecycle import LifecycleSettings
 from projections.sla import SlaSettings
+from projections.survey_stats import SatisfactionSettings
 
 DEFAULT_CONFIG_FILE = "ledger.toml"
 
@@ -41,6 +45,25 @@ class PrivacySettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     master_key_file: str | None = None
+    # The purposes a customer may consent to; consent events for any other are refused.
+    consent_purposes: tuple[Purpose, ...] = Field(default=DEFAULT_PURPOSES, min_length=1)
+
+
+class IdentitySettings(BaseModel):
+    """The ``[identity]`` table: identifier kinds, how phone numbers are read, and what is never linked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Kinds beyond the built-in ones (email, phone, wechat_openid, loyalty_card, national_id): external systems' ids.
+    kinds: tuple[IdentifierKind, ...] = ()
+    # ISO 3166 region in which a phone number without a country code is read; None: such numbers are refused.
+    default_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    # Values that name nobody, beyond the built-in placeholders (empty, null, anonymous, unknown, zeros, dashes).
+    nobody_values: tuple[str, ...] = ()
+    # Per kind: how many customers, one after another, may ever hold one identifier (national_id = 1: it never moves).
+    max_holders: dict[IdentifierKind, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+    # What an event naming its customer by an identifier nobody holds does: reject it, or create the customer.
+    on_unknown: Literal["create", "reject"] = "reject"
 
 
 class LedgerConfig(BaseModel):
@@ -51,7 +74,10 @@ class LedgerConfig(BaseModel):
     ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
+    satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
 
 
 def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> LedgerConfig:

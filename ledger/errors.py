@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.errors import ExitCode, LedgerError
+from commands.errors import ExitCode, InvalidArgumentError, LedgerError
 from ledger.results import ImportSummary
 
 
@@ -16,6 +16,14 @@ class NoLedgerError(LedgerError):
     def __init__(self, url: str):
         self.url = url
         super().__init__(f"no ledger at {url}: check --db (commands that store events create one)")
+
+
+class UnknownSegmentError(InvalidArgumentError):
+    """A filter named a customer segment that no customer's details give."""
+
+    def __init__(self, segment: str, known: list[str]):
+        self.segment, self.known = segment, known
+        super().__init__(f"segment: no customer is in segment {segment!r} (segments: {', '.join(known) or 'none'})")
 
 
 class LedgerClosedError(LedgerError):
@@ -54,6 +62,19 @@ class ImportInterruptedError(KeyboardInterrupt):
     def __init__(self, summary: ImportSummary):
         self.summary = summary
         super().__init__(f"import interrupted: {import_progress(summary)}")
+
+
+class RebuildInterruptedError(KeyboardInterrupt):
+    """Ctrl-C during a rebuild: the new tables are dropped and the old ones stay in use (``ExitCode.INTERRUPTED``)."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, projections: list[str], scanned: int, head: int):
+        self.projections, self.scanned, self.head = projections, scanned, head
+        super().__init__(
+            f"rebuild of {', '.join(projections)} interrupted after {scanned} of {head} events;"
+            " nothing was switched: the old tables stay in use, and the next rebuild starts over"
+        )
 
 
 class ClosedStore:

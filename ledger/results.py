@@ -27,6 +27,7 @@ class QueryResult(Generic[Row]):
 
     rows: list[Row]
     behind: int = 0
+    restricted: int = 0  # customers left out because their processing is restricted (ledger restrict)
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
@@ -99,6 +100,7 @@ class ProjectionStatus:
     generation: int | None
     position: int
     behind: int
+    advanced_at: str | None  # when its position last moved (run, rebuild or a follower applied events)
     updated_at: str | None
     state: str
 
@@ -204,23 +206,48 @@ class ClvRow:
 
 @dataclass(frozen=True, slots=True)
 class TrendRow:
-    """Satisfaction and complaint figures of one period (and one channel or segment when split)."""
+    """Satisfaction, complaint and buyer figures of one period (and one channel or segment when split).
+
+    Each survey figure has its answers, 95% margin of error, a small-sample flag and
+    whether its change from the period before is significant (None: not tested).
+    """
 
     period: str
     nps: float | None
     nps_answers: int
+    nps_margin: float | None
+    nps_small_sample: bool
+    nps_change: float | None
+    nps_change_significant: bool | None
     csat: float | None
     csat_answers: int
+    csat_margin: float | None
+    csat_small_sample: bool
+    csat_change: float | None
+    csat_change_significant: bool | None
     ces: float | None
     ces_answers: int
+    ces_margin: float | None
+    ces_small_sample: bool
+    ces_change: float | None
+    ces_change_significant: bool | None
+    surveys_sent: int
+    response_rate: float | None
     expectation: float | None
     perceived_quality: float | None
     perceived_value: float | None
     quality_minus_expectation: float | None
     complaints_filed: int
     complaints_resolved: int
+    complaints_per_1000_orders: float | None
     median_first_response_hours: float | None
     median_resolution_hours: float | None
+    orders: int
+    revenue: str
+    currency: str
+    buyers: int
+    repeat_purchase_rate: float | None
+    churn_rate: float | None
     channel: str | None = None
     segment: str | None = None
 

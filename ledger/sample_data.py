@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
 from typing import Any
 
+from ledger.sample_consent import consent_drafts
+
 CHANNELS = ["phone", "email", "web", "app", "chat", "wechat", "sms", "in_person", "social"]
 CONTACT_CHANNEL_WEIGHTS = [20, 25, 10, 10, 15, 5, 5, 5, 5]
 PURCHASE_CHANNELS = ["web", "app", "in_person", "wechat", "phone"]
@@ -43,7 +45,9 @@ def generate_events(customers: int, seed: int, start: date, end: date) -> Iterat
         key = f"C-{number:06d}"
         # Stories run past the horizon and are cut there; as every event comes after
         # what it refers to, the cut keeps orders, complaints and surveys consistent.
-        drafts = [draft for draft in _customer_story(rng, key, horizon) if draft[0] <= horizon]
+        # Survey sendings draw from a generator of their own, so that they leave every other figure as it was.
+        sendings = random.Random(f"{seed}-{key}")
+        drafts = [draft for draft in _customer_story(rng, sendings, seed, key, horizon) if draft[0] <= horizon]
         drafts.sort(key=itemgetter(0))  # stable: same-second events keep their causal order
         for offset, event_type, data in drafts:
             counter += 1
@@ -57,7 +61,7 @@ def generate_events(customers: int, seed: int, start: date, end: date) -> Iterat
             }
 
 
-def _customer_story(rng: random.Random, key: str, horizon: int) -> list[Draft]:
+def _customer_story(rng: random.Random, sendings: random.Random, seed: int, key: str, horizon: int) -> list[Draft]:
     # The demo's customer shows every feature: a loyal buyer from early on, with a complaint and a survey.
     showcase = key == SHOWCASE_CUSTOMER
     lifecycle = "loyal" if showcase else rng.choices(LIFECYCLES, LIFECYCLE_WEIGHTS)[0]
@@ -68,9 +72,17 @@ def _customer_story(rng: random.Random, key: str, horizon: int) -> list[Draft]:
     drafts: list[Draft] = []
     # About 1 in 20 buyers came from the old shop system with orders but no details.
     if showcase or lifecycle == "prospect" or rng.random() < 0.95:
-        drafts.append((signup, "customer_registered", _details(rng, key)))
+        details = _details(rng, key)
+        drafts.append((signup, "customer_registered", details))
+        shop = lifecycle != "prospect" and sum(map(ord, key)) % 4 == 0  # a quarter of buyers link their e-mail address
+        drafts += [(signup, "identifier_linked", {"kind": "email", "value": details["email"]})] if shop else []
+        drafts += consent_drafts(random.Random(f"{seed}-{key}-consent"), signup, horizon)
         if rng.random() < 0.15:
-            drafts.append((signup + rng.randrange(DAY, 600 * DAY), "customer_updated", _changes(rng, key)))
+            moved, changes = signup + rng.randrange(DAY, 600 * DAY), _changes(rng, key)
+            drafts.append((moved, "customer_updated", changes))
+            if shop and "email" in changes:  # the shop moves its link to the new address
+                drafts.append((moved, "identifier_unlinked", {"kind": "email", "value": details["email"]}))
+                drafts.append((moved, "identifier_linked", {"kind": "email", "value": changes["email"]}))
     purchase_times = _purchase_times(rng, lifecycle, signup, horizon)
     currency = rng.choices(CURRENCIES, CURRENCY_WEIGHTS)[0]
     grievance = 0  # grows with every bad complaint experience and lowers later survey scores
@@ -83,10 +95,19 @@ def _customer_story(rng: random.Random, key: str, horizon: int) -> list[Draft]:
             complaint_id = f"{key}-K{index}"
             closed, hurt = _complaint(rng, drafts, complaint_id, moment + rng.randrange(HOUR, 10 * DAY))
             grievance += hurt
+            # The survey after a complaint goes out within the hour of closing it; most are answered.
+            sent = closed + sendings.randrange(1, HOUR)
             if showcase or rng.random() < 0.6:
-                drafts.append(_survey(rng, f"{key}-S{index}", closed + rng.randrange(HOUR, 5 * DAY), grievance, complaint_id))
+                answer = _survey(rng, f"{key}-S{index}", closed + rng.randrange(HOUR, 5 * DAY), grievance, complaint_id)
+                drafts += [_sent(sent, answer[2]), answer]
+            elif sendings.random() < 0.8:
+                drafts.append(_sent(sent, _unanswered(sendings, f"{key}-S{index}", complaint_id)))
         elif rng.random() < 0.25:
-            drafts.append(_survey(rng, f"{key}-S{index}", moment + rng.randrange(DAY, 15 * DAY), grievance, order_id))
+            answer = _survey(rng, f"{key}-S{index}", moment + rng.randrange(DAY, 15 * DAY), grievance, order_id)
+            drafts += [_sent(moment + sendings.randrange(HOUR, DAY), answer[2]), answer]
+        elif sendings.random() < 0.4:
+            # Sent the day after the order and never answered: the response rate is well under one.
+            drafts.append(_sent(moment + sendings.randrange(HOUR, DAY), _unanswered(sendings, f"{key}-S{index}", order_id)))
     # Contacts cluster in the customer's active time, so fading customers also fall silent.
     active_until = (purchase_times[-1] if purchase_times else signup) + 90 * DAY
     for _ in range(rng.randrange(0, 6)):
@@ -207,6 +228,16 @@ def _survey(rng: random.Random, survey_id: str, moment: int, grievance: int, abo
         data["perceived_quality"] = max(1, min(10, round(mood * 10) + rng.randrange(-1, 2)))
         data["perceived_value"] = max(1, min(10, round(mood * 9) + rng.randrange(-1, 2)))
     return (moment, "survey_answered", data)
+
+
+def _sent(moment: int, survey: dict[str, Any]) -> Draft:
+    """Return the sending of a survey, before any answer to it (its answer's kind and channel when answered)."""
+    return moment, "survey_sent", {k: survey[k] for k in ("survey_id", "kind", "channel", "about")}
+
+
+def _unanswered(sendings: random.Random, survey_id: str, about: str) -> dict[str, Any]:
+    kind = sendings.choices(["nps", "csat", "ces"], [50, 35, 15])[0]
+    return {"survey_id": survey_id, "kind": kind, "channel": sendings.choice(["email", "sms", "app"]), "about": about}
 
 
 def _contact(rng: random.Random) -> dict[str, Any]:
